@@ -84,14 +84,14 @@ typedef struct {
 } zkb_decoder_stats;
 
 /* Streaming decoder. Caller-allocated; `buf` holds at most one partial frame, so its capacity
- * must be at least zkb_frame_size(max_payload). */
+ * must be at least zkb_frame_size(max_payload). Fields are private to frame_decode.c. */
 typedef struct {
     uint8_t *buf;
     size_t cap;
-    size_t len;          /* bytes pending in buf (a frame candidate starting with the magic) */
+    size_t start;        /* current candidate begins at buf[start] (bytes before it are spent) */
+    size_t len;          /* end of the bytes held in buf */
+    size_t need;         /* full size of the candidate once its header passed, else 0 */
     uint32_t max_payload;
-    int release;         /* the last frame came from buf: drop it on the next call */
-    size_t release_len;
     zkb_decoder_stats stats;
 } zkb_decoder;
 
@@ -109,7 +109,7 @@ void zkb_decoder_reset(zkb_decoder *d);
 int zkb_decoder_next(zkb_decoder *d, const uint8_t **in, size_t *in_len, zkb_frame *out);
 
 /* Number of bytes held as a partial frame. */
-static inline size_t zkb_decoder_pending(const zkb_decoder *d) { return d->release ? 0 : d->len; }
+static inline size_t zkb_decoder_pending(const zkb_decoder *d) { return d->len - d->start; }
 
 #ifdef __cplusplus
 }

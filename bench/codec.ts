@@ -33,12 +33,16 @@ const contenders: [key: string, label: string, fn: (b: Uint8Array) => number][] 
   ['hw', `addon, hardware path (${addon.crc32cImpl()})`, (b) => addon.crc32cHw(b, 0)],
   ['portable', 'addon, portable C path (slice-by-8)', (b) => addon.crc32cPortable(b, 0)],
   ['ts', 'TypeScript fallback', (b) => typescriptBackend.crc32c(b, 0)],
-  ['npm_node_rs', 'npm @node-rs/crc32 (crc32c, native)', (b) => nodeRsCrc32c(Buffer.from(b.buffer, b.byteOffset, b.length))],
+  [
+    'npm_node_rs',
+    'npm @node-rs/crc32 (crc32c, native)',
+    (b) => nodeRsCrc32c(Buffer.from(b.buffer, b.byteOffset, b.length)),
+  ],
   ['npm_aws', 'npm @aws-crypto/crc32c (pure JS)', (b) => awsCrc32c(b)],
 ];
 
 const want = typescriptBackend.crc32c(big, 0);
-for (const [key, label, fn] of contenders) {
+for (const [, label, fn] of contenders) {
   if (fn(big) >>> 0 !== want) throw new Error(`${label} computes a different CRC-32C`);
 }
 
@@ -78,19 +82,43 @@ for (const b of availableBackends()) {
   fps[b.name] = decodeRate;
   report.set(`decode64_${b.name}_fps`, decodeRate, `decode, ${b.name} (4096 frames per push)`);
   const out = new Uint8Array(88);
-  const frame = { kind: 0, requestId: 7, command: 0x0401, status: 0, fragIndex: 0, more: false, payload: small } as const;
-  report.set(`encode64_${b.name}_fps`, bestRate(() => b.encodeFrameInto(frame, out, 0), 3, 300), `encode, ${b.name} (one frame per call)`);
+  const frame = {
+    kind: 0,
+    requestId: 7,
+    command: 0x0401,
+    status: 0,
+    fragIndex: 0,
+    more: false,
+    payload: small,
+  } as const;
+  report.set(
+    `encode64_${b.name}_fps`,
+    bestRate(() => b.encodeFrameInto(frame, out, 0), 3, 300),
+    `encode, ${b.name} (one frame per call)`,
+  );
 }
 
 report.line('Frames with 64 KiB payloads (payload GB/s, encode + decode)');
 for (const b of availableBackends()) {
   const out = new Uint8Array(65536 + 24);
   const decoder = b.createDecoder(65536);
-  const frame = { kind: 0, requestId: 7, command: 0x0601, status: 0, fragIndex: 0, more: false, payload: big } as const;
-  const r = bestRate(() => {
-    b.encodeFrameInto(frame, out, 0);
-    decoder.push(out);
-  }, 3, 400);
+  const frame = {
+    kind: 0,
+    requestId: 7,
+    command: 0x0601,
+    status: 0,
+    fragIndex: 0,
+    more: false,
+    payload: big,
+  } as const;
+  const r = bestRate(
+    () => {
+      b.encodeFrameInto(frame, out, 0);
+      decoder.push(out);
+    },
+    3,
+    400,
+  );
   report.set(`codec64k_${b.name}_gbps`, (r * 65536) / GB, `encode+decode, ${b.name}`);
 }
 
@@ -110,9 +138,21 @@ report.line('Headline');
 report.set('crc32c_hw_gbps', gbps['hw'] ?? 0, 'crc32c_hw_gbps (goal >= 20)');
 report.set('crc32c_portable_gbps', gbps['portable'] ?? 0, 'crc32c_portable_gbps');
 report.set('crc32c_ts_gbps', gbps['ts'] ?? 0, 'crc32c_ts_gbps');
-report.set('crc32c_best_npm_gbps', Math.max(gbps['npm_node_rs'] ?? 0, gbps['npm_aws'] ?? 0), 'crc32c_best_npm_gbps');
-report.set('native_vs_ts_ratio', (gbps['hw'] ?? 0) / (gbps['ts'] ?? 1), 'hardware CRC / TS fallback (goal >= 20)');
-report.set('hw_vs_best_npm_ratio', (gbps['hw'] ?? 0) / Math.max(gbps['npm_node_rs'] ?? 0, gbps['npm_aws'] ?? 1e-9), 'hardware CRC / best npm package');
+report.set(
+  'crc32c_best_npm_gbps',
+  Math.max(gbps['npm_node_rs'] ?? 0, gbps['npm_aws'] ?? 0),
+  'crc32c_best_npm_gbps',
+);
+report.set(
+  'native_vs_ts_ratio',
+  (gbps['hw'] ?? 0) / (gbps['ts'] ?? 1),
+  'hardware CRC / TS fallback (goal >= 20)',
+);
+report.set(
+  'hw_vs_best_npm_ratio',
+  (gbps['hw'] ?? 0) / Math.max(gbps['npm_node_rs'] ?? 0, gbps['npm_aws'] ?? 1e-9),
+  'hardware CRC / best npm package',
+);
 report.set('decode64_addon_fps', fps['addon'] ?? 0, 'decode64_addon_fps (goal >= 2e6)');
 report.set('decode64_ts_fps', fps['typescript'] ?? 0, 'decode64_ts_fps');
 report.set('decode64_c_fps', c['decode64_c_fps'] ?? 0, 'decode64_c_fps');

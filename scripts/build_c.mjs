@@ -20,7 +20,11 @@ export function buildC(variant) {
   const flags = VARIANTS[variant];
   if (!flags) throw new Error(`unknown variant ${variant}`);
   const dir = `build-c/${variant}`;
-  must('cmake', ['-S', '.', '-B', dir, '-Wno-dev', '--log-level=WARNING', ...flags], `cmake configure (${variant})`);
+  must(
+    'cmake',
+    ['-S', '.', '-B', dir, '-Wno-dev', '--log-level=WARNING', ...flags],
+    `cmake configure (${variant})`,
+  );
   must('cmake', ['--build', dir, '-j', '2'], `cmake build (${variant})`);
   return dir;
 }

@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export function coreSources() {
-  const list = readFileSync(fileURLToPath(new URL('../native/core/sources.txt', import.meta.url)), 'utf8');
+  const list = readFileSync(
+    fileURLToPath(new URL('../native/core/sources.txt', import.meta.url)),
+    'utf8',
+  );
   return list
     .split('\n')
     .map((line) => line.trim())

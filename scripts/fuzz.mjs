@@ -15,7 +15,10 @@ export function fuzz(seconds) {
   const vectors = JSON.parse(readFileSync(join(root, 'test/vectors/frames.json'), 'utf8'));
   vectors.decode.forEach((c, i) => {
     // First byte selects max_payload (bit 0) and the chunking seed (bits 1-7).
-    const bytes = Buffer.concat([Buffer.from([c.max_payload === 256 ? 1 : 0]), Buffer.from(c.input, 'hex')]);
+    const bytes = Buffer.concat([
+      Buffer.from([c.max_payload === 256 ? 1 : 0]),
+      Buffer.from(c.input, 'hex'),
+    ]);
     if (bytes.length < 70000) writeFileSync(join(corpus, `seed_${i}`), bytes);
   });
   const status = run(join(root, dir, 'fuzz_frame_decode'), [
@@ -28,7 +31,9 @@ export function fuzz(seconds) {
     corpus,
   ]);
   if (status !== 0) {
-    console.error(`fuzz_frame_decode found a problem (exit ${status}); see the artifact in build-c/`);
+    console.error(
+      `fuzz_frame_decode found a problem (exit ${status}); see the artifact in build-c/`,
+    );
   }
   return status;
 }

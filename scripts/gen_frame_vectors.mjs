@@ -503,6 +503,23 @@ const after = () =>
       expect: { frames: 1, oversize_errors: 1, header_errors: 0, garbage_bytes: 20, pending: 0 },
     },
   );
+  // Lengths with the top bit set must compare as unsigned 32-bit numbers.
+  for (const length of [0x80000000, 0xffffffff]) {
+    const name = `oversize length 0x${length.toString(16)} compares unsigned`;
+    const huge = encode(frame({ kind: 0, request_id: 0x43, command: 0x0101 }), { length }).slice(
+      0,
+      20,
+    );
+    assertNoMagic(name, huge.slice(1));
+    decodeCase(
+      name,
+      'docs/protocol.md section 2 (length is u32) and section 4 step 2',
+      [junk(huge), after()],
+      {
+        expect: { frames: 1, oversize_errors: 1, header_errors: 0, garbage_bytes: 20, pending: 0 },
+      },
+    );
+  }
   // A frame that would be valid at max_payload 65536 but announces 300 bytes at max_payload 256.
   const big = encode(
     frame({ kind: 1, request_id: 0x42, command: 0x0101, payload: payloadNoMagic(300) }),

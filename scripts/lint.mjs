@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { must, root, step } from './run_util.mjs';
 
 const C_DIRS = ['native'];
-const GENERATED = new Set(['native/core/crc32c_table.c', 'native/core/protocol_names.c', 'native/core/zkb_protocol.h']);
+const GENERATED = new Set([
+  'native/core/crc32c_table.c',
+  'native/core/protocol_names.c',
+  'native/core/zkb_protocol.h',
+]);
 
 function cFiles() {
   return C_DIRS.flatMap((dir) =>

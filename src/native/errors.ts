@@ -7,10 +7,7 @@
 
 /** Stable codes of {@link CodecError}. */
 export type CodecErrorCode =
-  | 'ERR_NATIVE_ARGUMENT'
-  | 'ERR_NATIVE_ENCODE'
-  | 'ERR_CRC_HW_UNAVAILABLE'
-  | 'ERR_ADDON_UNAVAILABLE';
+  'ERR_NATIVE_ARGUMENT' | 'ERR_NATIVE_ENCODE' | 'ERR_CRC_HW_UNAVAILABLE' | 'ERR_ADDON_UNAVAILABLE';
 
 /**
  * A failure inside the codec. The native addon builds these from this very class (it is handed

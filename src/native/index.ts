@@ -121,7 +121,11 @@ export function encodeFrame(frame: FrameInit): Uint8Array {
 export function encodeFrameInto(frame: FrameInit, out: Uint8Array, offset = 0): number {
   const f = normalise(frame);
   checkBytes(out, 'out');
-  if (!Number.isInteger(offset) || offset < 0 || offset + f.payload.length + FRAME_OVERHEAD > out.length) {
+  if (
+    !Number.isInteger(offset) ||
+    offset < 0 ||
+    offset + f.payload.length + FRAME_OVERHEAD > out.length
+  ) {
     throw new RangeError('out has no room for the frame at offset');
   }
   return backend.encodeFrameInto(f, out, offset);

@@ -41,10 +41,8 @@ export interface Frame {
   status: number;
   fragIndex: number;
   /**
-   * The payload: a view into the chunk passed to {@link FrameDecoder.push} when the decoder found
-   * the whole frame directly in that chunk, otherwise a fresh copy (a frame spanning chunks, or
-   * one found when rescanning bytes the decoder had buffered). It never aliases memory the
-   * decoder reuses, and never a chunk other than the one being pushed.
+   * The payload: a view into the chunk passed to {@link FrameDecoder.push} when the whole frame
+   * lies inside that chunk, otherwise a fresh copy. It never aliases memory the decoder reuses.
    */
   payload: Uint8Array;
 }

@@ -297,6 +297,18 @@ for (const backend of all) {
       }
     });
 
+    void test(`every input byte is in a frame, garbage or pending [${backend.name}]`, () => {
+      for (const s of streams) {
+        const r = decodeChunks(backend, s.maxPayload, [s.data]);
+        const frameBytes = r.frames.reduce((sum, f) => sum + 24 + f.payload.length / 2, 0);
+        assert.equal(
+          frameBytes + r.stats.garbage_bytes + r.pending,
+          s.data.length,
+          `stream ${s.seed}`,
+        );
+      }
+    });
+
     void test(`whole input gives the reference result [${backend.name}]`, () => {
       for (const [i, s] of streams.entries()) {
         assert.deepEqual(
@@ -359,7 +371,11 @@ for (const backend of all) {
             const inside = start >= chunkStart && end <= chunkStart + chunk.length;
             const where = `stream ${s.seed}, frame ${index} at ${start}..${end}`;
             if (frame.payload.length > 0) {
-              assert.equal(frame.payload.buffer === chunk.buffer, inside, where);
+              assert.equal(
+                frame.payload.buffer === chunk.buffer,
+                inside,
+                `${where}: ${inside ? 'inside the chunk but not a view of it' : 'spans chunks but is a view'}`,
+              );
               if (inside) {
                 assert.equal(
                   frame.payload.byteOffset,

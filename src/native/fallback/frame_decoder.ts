@@ -140,7 +140,11 @@ export class TsFrameDecoder implements FrameDecoder {
     while (this.#tail > this.#head) {
       const stage = this.#stage;
       const need =
-        stage === STAGE_MAGIC ? 2 : stage === STAGE_HEADER ? FRAME_HEADER_SIZE : FRAME_OVERHEAD + this.#length;
+        stage === STAGE_MAGIC
+          ? 2
+          : stage === STAGE_HEADER
+            ? FRAME_HEADER_SIZE
+            : FRAME_OVERHEAD + this.#length;
       const have = this.#tail - this.#head;
       if (have < need) {
         const take = Math.min(need - have, n - pos);
@@ -165,7 +169,13 @@ export class TsFrameDecoder implements FrameDecoder {
       } else {
         ok = this.#checkBody(buf, head, this.#length, this.#headerCrc);
         if (ok) {
-          frames.push(this.#frame(buf, head, buf.slice(head + FRAME_HEADER_SIZE, head + FRAME_HEADER_SIZE + this.#length)));
+          frames.push(
+            this.#frame(
+              buf,
+              head,
+              buf.slice(head + FRAME_HEADER_SIZE, head + FRAME_HEADER_SIZE + this.#length),
+            ),
+          );
           // Any bytes left after the frame were pending before this push (bytes from the chunk
           // are only appended up to the end of the candidate).
           this.#head = head + need;

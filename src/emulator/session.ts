@@ -1,0 +1,222 @@
+/**
+ * One client connection of the device service: decodes frames, reassembles messages, enforces
+ * HELLO-first, request-id uniqueness and the in-flight limit, runs requests on the engine, and
+ * writes the responses (fragmented as needed). Nothing a client sends can throw out of here:
+ * every malformed input becomes a status code, or is dropped and counted by the decoder.
+ */
+import {
+  createDecoder,
+  encodeFrame,
+  MAX_PAYLOAD,
+  type DecoderStats,
+  type FrameDecoder,
+} from '../native/index.js';
+import { FrameKind } from '../native/types.js';
+import { COMMAND_INFO, Command, Status } from '../protocol/constants.generated.js';
+import {
+  DEFAULT_MAX_MESSAGE,
+  Reassembler,
+  fragmentMessage,
+  type Message,
+} from '../protocol/messages.js';
+import { decodeRequest, encodeResponse, PayloadError } from '../protocol/payload_codec.js';
+import type { DeviceEngine, Reply } from './engine.js';
+
+/** Protocol versions this service speaks. */
+const MIN_VERSION = 1;
+const MAX_VERSION = 1;
+const EMPTY = new Uint8Array(0);
+
+/** Limits of one connection. */
+export interface SessionLimits {
+  maxInFlight: number;
+  maxPayload: number;
+  maxMessage: number;
+}
+
+/** Default limits of the service. */
+export const DEFAULT_LIMITS: SessionLimits = {
+  maxInFlight: 256,
+  maxPayload: MAX_PAYLOAD,
+  maxMessage: DEFAULT_MAX_MESSAGE,
+};
+
+/** Where a session writes its bytes (a socket in production, a buffer in tests). */
+export interface ByteSink {
+  write(bytes: Uint8Array): void;
+}
+
+function reply(status: keyof typeof Status, payload: Uint8Array = EMPTY): Reply {
+  return { status: Status[status], payload };
+}
+
+/** Protocol state of one connection. */
+export class Session {
+  readonly #engine: DeviceEngine;
+  readonly #sink: ByteSink;
+  readonly #limits: SessionLimits;
+  readonly #connectionId: number;
+  readonly #decoder: FrameDecoder;
+  #reassembler: Reassembler;
+  #helloDone = false;
+  #maxPayload = MAX_PAYLOAD;
+  readonly #inFlight = new Map<number, AbortController>();
+  #closed = false;
+
+  constructor(engine: DeviceEngine, sink: ByteSink, connectionId: number, limits = DEFAULT_LIMITS) {
+    this.#engine = engine;
+    this.#sink = sink;
+    this.#limits = limits;
+    this.#connectionId = connectionId;
+    this.#decoder = createDecoder({ maxPayload: limits.maxPayload });
+    this.#reassembler = new Reassembler(MAX_PAYLOAD, DEFAULT_MAX_MESSAGE);
+  }
+
+  /** Requests still being executed. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** The decoder's error counters (garbage, CRC errors, ...). */
+  get decoderStats(): DecoderStats {
+    return this.#decoder.stats;
+  }
+
+  /** Feeds bytes received from the client. */
+  receive(chunk: Uint8Array): void {
+    for (const frame of this.#decoder.push(chunk)) {
+      if (frame.kind !== FrameKind.Request) continue; // clients send requests only
+      const result = this.#reassembler.push(frame);
+      if (result.type === 'message') this.#onRequest(result.message);
+      else if (result.type === 'dropped' && result.kind === FrameKind.Request) {
+        this.#send(result.requestId, result.command, reply(result.reason));
+      }
+    }
+  }
+
+  /** Ends the session: aborts running requests; their replies are discarded. */
+  close(): void {
+    this.#closed = true;
+    for (const controller of this.#inFlight.values()) controller.abort();
+    this.#inFlight.clear();
+    this.#reassembler.clear();
+  }
+
+  #onRequest(message: Message): void {
+    const { requestId, command } = message;
+    if (this.#inFlight.has(requestId)) {
+      this.#send(requestId, command, reply('ERR_REQUEST_ID_IN_USE'));
+      return;
+    }
+    if (command === Command.PING) {
+      this.#send(requestId, command, reply('OK', message.payload));
+      return;
+    }
+    if (command === Command.HELLO) {
+      const { answer, agreed } = this.#hello(message.payload);
+      this.#send(requestId, command, answer);
+      if (agreed) {
+        // The limits apply to every frame after the HELLO response, in both directions.
+        this.#helloDone = true;
+        this.#maxPayload = agreed.maxPayload;
+        this.#reassembler = new Reassembler(agreed.maxPayload, agreed.maxMessage);
+      }
+      return;
+    }
+    if (!this.#helloDone) {
+      this.#send(requestId, command, reply('ERR_SESSION_STATE'));
+      return;
+    }
+    if (!COMMAND_INFO.has(command)) {
+      this.#send(requestId, command, reply('ERR_UNKNOWN_COMMAND'));
+      return;
+    }
+    if (this.#inFlight.size >= this.#limits.maxInFlight) {
+      this.#send(requestId, command, reply('ERR_BUSY'));
+      return;
+    }
+    const controller = new AbortController();
+    this.#inFlight.set(requestId, controller);
+    const context = { connectionId: this.#connectionId, requestId, signal: controller.signal };
+    void this.#engine
+      .execute(command, message.payload, context)
+      .catch((): Reply => reply('ERR_INTERNAL'))
+      .then((answer) => {
+        if (this.#inFlight.get(requestId) !== controller) return; // closed meanwhile
+        this.#inFlight.delete(requestId);
+        this.#send(requestId, command, answer);
+      });
+  }
+
+  #hello(payload: Uint8Array): { answer: Reply; agreed?: SessionLimits } {
+    const fail = (answer: Reply): { answer: Reply } => ({ answer });
+    if (this.#helloDone) return fail(reply('ERR_SESSION_STATE'));
+    let request;
+    try {
+      request = decodeRequest(Command.HELLO, payload);
+    } catch (error) {
+      if (error instanceof PayloadError) return fail(reply('ERR_INVALID_ARG'));
+      throw error;
+    }
+    const minVersion = request['min_version'] as number;
+    const maxVersion = request['max_version'] as number;
+    const maxPayload = request['max_payload'] as number;
+    const maxMessage = request['max_message'] as number;
+    if (maxPayload < 256 || maxPayload > MAX_PAYLOAD || maxMessage < maxPayload) {
+      return fail(reply('ERR_INVALID_ARG'));
+    }
+    const version = Math.min(maxVersion, MAX_VERSION);
+    if (version < Math.max(minVersion, MIN_VERSION)) {
+      return fail({
+        status: Status.ERR_VERSION_UNSUPPORTED,
+        payload: encodeResponse(
+          Command.HELLO,
+          { min_version: MIN_VERSION, max_version: MAX_VERSION },
+          Status.ERR_VERSION_UNSUPPORTED,
+        ),
+      });
+    }
+    const facts = this.#engine.facts();
+    const agreedPayload = Math.min(maxPayload, this.#limits.maxPayload);
+    const agreedMessage = Math.min(maxMessage, this.#limits.maxMessage);
+    const answer = reply(
+      'OK',
+      encodeResponse(Command.HELLO, {
+        version,
+        model: facts.model,
+        serial: facts.serial,
+        firmware: facts.firmware,
+        max_payload: agreedPayload,
+        max_message: agreedMessage,
+        max_in_flight: this.#limits.maxInFlight,
+        features: facts.features,
+        factory_slots: facts.factorySlots,
+        key_slots: Math.min(facts.keySlots, 0xffff),
+        foreign_slots: Math.min(facts.foreignSlots, 0xffff),
+        curves: facts.curves,
+      }),
+    );
+    return {
+      answer,
+      agreed: {
+        maxInFlight: this.#limits.maxInFlight,
+        maxPayload: agreedPayload,
+        maxMessage: agreedMessage,
+      },
+    };
+  }
+
+  #send(requestId: number, command: number, answer: Reply): void {
+    if (this.#closed) return;
+    const message: Message = {
+      kind: FrameKind.Response,
+      requestId,
+      command,
+      status: answer.status,
+      payload: answer.payload,
+    };
+    for (const frame of fragmentMessage(message, this.#maxPayload)) {
+      this.#sink.write(encodeFrame(frame));
+    }
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * One connection to a device service: HELLO, then pipelined requests matched by request id,
+ * per-request timeouts, and clean failure of everything in flight when the link drops.
+ */
+import { createConnection, type Socket } from 'node:net';
+import { createDecoder, encodeFrame, MAX_PAYLOAD, type FrameDecoder } from '../native/index.js';
+import { FrameKind } from '../native/types.js';
+import { COMMAND_INFO, Command, Status } from '../protocol/constants.generated.js';
+import {
+  DEFAULT_MAX_MESSAGE,
+  Reassembler,
+  fragmentMessage,
+  type Message,
+} from '../protocol/messages.js';
+import { decodeResponse, encodeRequest } from '../protocol/payload_codec.js';
+import type { DeviceAddress } from './address.js';
+import { DeviceError } from './errors.js';
+
+/** What the device said about itself in HELLO, and the agreed limits. */
+export interface HelloInfo {
+  version: number;
+  model: string;
+  serial: string;
+  firmware: string;
+  maxPayload: number;
+  maxMessage: number;
+  maxInFlight: number;
+  features: number;
+  factorySlots: number;
+  keySlots: number;
+  foreignSlots: number;
+  curves: number;
+}
+
+/** Options of {@link DeviceConnection.open}. */
+export interface ConnectionOptions {
+  /** Default per-request timeout in ms (default 10000). */
+  timeoutMs?: number;
+  /** Time allowed to connect and complete HELLO, in ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** Sent in HELLO for the device's logs. */
+  clientName?: string;
+}
+
+/** A raw answer: status and payload. */
+export interface Answer {
+  status: number;
+  payload: Uint8Array;
+}
+
+interface Pending {
+  command: number;
+  resolve: (answer: Answer) => void;
+  reject: (error: DeviceError) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+function commandName(command: number): string {
+  return (
+    COMMAND_INFO.get(command)?.name ??
+    (command === Command.HELLO ? 'HELLO' : `0x${command.toString(16)}`)
+  );
+}
+
+function connectSocket(address: DeviceAddress, timeoutMs: number): Promise<Socket> {
+  if (address.kind === 'emulator') {
+    return Promise.reject(new TypeError('an emulator address is resolved by Device.connect'));
+  }
+  return new Promise((resolve, reject) => {
+    const socket =
+      address.kind === 'unix'
+        ? createConnection(address.path)
+        : createConnection({ host: address.host, port: address.port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        DeviceError.client('ERR_DEVICE_UNREACHABLE', `connecting timed out after ${timeoutMs} ms`),
+      );
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(
+        DeviceError.client(
+          'ERR_DEVICE_UNREACHABLE',
+          `cannot reach the device: ${error.message}`,
+          error,
+        ),
+      );
+    });
+  });
+}
+
+/**
+ * A connected, HELLO-negotiated device link.
+ *
+ * @example
+ * ```ts
+ * const link = await DeviceConnection.open({ kind: 'unix', path: '/run/zkbridge/device.sock' });
+ * const { payload } = await link.exchange(Command.GET_RANDOM, encodeRequest(Command.GET_RANDOM, { count: 32 }));
+ * await link.close();
+ * ```
+ */
+export class DeviceConnection {
+  readonly #socket: Socket;
+  readonly #decoder: FrameDecoder = createDecoder();
+  readonly #pending = new Map<number, Pending>();
+  /** Ids whose request timed out: kept until the device answers, so they are not reused. */
+  readonly #abandoned = new Set<number>();
+  readonly #queue: (() => void)[] = [];
+  readonly #timeoutMs: number;
+  #reassembler = new Reassembler(MAX_PAYLOAD, DEFAULT_MAX_MESSAGE);
+  #maxPayload = MAX_PAYLOAD;
+  #maxInFlight = 1;
+  #nextId = 1;
+  #closed: DeviceError | undefined;
+  #corked = false;
+  #hello: HelloInfo | undefined;
+
+  private constructor(socket: Socket, timeoutMs: number) {
+    this.#socket = socket;
+    this.#timeoutMs = timeoutMs;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      // A plain view, so payloads handed out are Uint8Arrays, not Buffers.
+      this.#receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    });
+    socket.on('error', () => {
+      socket.destroy();
+    });
+    socket.on('close', () => {
+      this.#fail(DeviceError.client('ERR_DEVICE_DISCONNECTED', 'the device connection closed'));
+    });
+  }
+
+  /** Connects and negotiates HELLO. */
+  static async open(
+    address: DeviceAddress,
+    options: ConnectionOptions = {},
+  ): Promise<DeviceConnection> {
+    const connectTimeout = options.connectTimeoutMs ?? 5000;
+    const socket = await connectSocket(address, connectTimeout);
+    const link = new DeviceConnection(socket, options.timeoutMs ?? 10_000);
+    try {
+      await link.#negotiate(options.clientName ?? 'zkbridge-node', connectTimeout);
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+    return link;
+  }
+
+  /** The device's HELLO answer. */
+  get hello(): HelloInfo {
+    if (!this.#hello) throw new Error('HELLO has not completed');
+    return this.#hello;
+  }
+
+  /** Requests waiting for an answer (sent or queued). */
+  get inFlight(): number {
+    return this.#pending.size + this.#queue.length;
+  }
+
+  /** True once the link is closed or lost. */
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /**
+   * Sends a request and resolves with the device's status and payload, whatever the status.
+   * Rejects only for client-side failures (timeout, lost connection).
+   */
+  exchange(command: number, payload: Uint8Array, timeoutMs = this.#timeoutMs): Promise<Answer> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    return new Promise((resolve, reject) => {
+      const send = (): void => {
+        this.#send(command, payload, timeoutMs, resolve, reject);
+      };
+      if (this.#pending.size + this.#abandoned.size < this.#maxInFlight) send();
+      else this.#queue.push(send);
+    });
+  }
+
+  /** Like {@link exchange}, but rejects with a {@link DeviceError} unless the status is OK. */
+  async request(command: number, payload: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+    const answer = await this.exchange(command, payload, timeoutMs);
+    if (answer.status !== Status.OK)
+      throw DeviceError.fromStatus(answer.status, commandName(command));
+    return answer.payload;
+  }
+
+  /** Closes the link; requests in flight fail with ERR_DEVICE_CLOSED. */
+  async close(): Promise<void> {
+    this.#fail(DeviceError.client('ERR_DEVICE_CLOSED', 'the device connection was closed'));
+    if (this.#socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      this.#socket.once('close', () => {
+        resolve();
+      });
+      this.#socket.end();
+      this.#socket.destroySoon();
+    });
+  }
+
+  async #negotiate(clientName: string, timeoutMs: number): Promise<void> {
+    const request = encodeRequest(Command.HELLO, {
+      min_version: 1,
+      max_version: 1,
+      max_payload: MAX_PAYLOAD,
+      max_message: DEFAULT_MAX_MESSAGE,
+      client_name: clientName,
+    });
+    const answer = await this.exchange(Command.HELLO, request, timeoutMs);
+    if (answer.status !== Status.OK) throw DeviceError.fromStatus(answer.status, 'HELLO');
+    const h = decodeResponse(Command.HELLO, answer.payload);
+    const num = (key: string): number => h[key] as number;
+    this.#hello = {
+      version: num('version'),
+      model: h['model'] as string,
+      serial: h['serial'] as string,
+      firmware: h['firmware'] as string,
+      maxPayload: num('max_payload'),
+      maxMessage: num('max_message'),
+      maxInFlight: num('max_in_flight'),
+      features: num('features'),
+      factorySlots: num('factory_slots'),
+      keySlots: num('key_slots'),
+      foreignSlots: num('foreign_slots'),
+      curves: num('curves'),
+    };
+    this.#maxPayload = this.#hello.maxPayload;
+    this.#maxInFlight = Math.max(1, this.#hello.maxInFlight);
+    this.#reassembler = new Reassembler(this.#hello.maxPayload, this.#hello.maxMessage);
+    this.#drainQueue();
+  }
+
+  #allocateId(): number {
+    for (;;) {
+      const id = this.#nextId;
+      this.#nextId = id === 0xffffffff ? 1 : id + 1;
+      if (!this.#pending.has(id) && !this.#abandoned.has(id)) return id;
+    }
+  }
+
+  #send(
+    command: number,
+    payload: Uint8Array,
+    timeoutMs: number,
+    resolve: (answer: Answer) => void,
+    reject: (error: DeviceError) => void,
+  ): void {
+    if (this.#closed) {
+      reject(this.#closed);
+      return;
+    }
+    const requestId = this.#allocateId();
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            this.#pending.delete(requestId);
+            this.#abandoned.add(requestId);
+            reject(
+              DeviceError.client(
+                'ERR_DEVICE_TIMEOUT',
+                `${commandName(command)}: no answer within ${timeoutMs} ms`,
+              ),
+            );
+          }, timeoutMs)
+        : undefined;
+    this.#pending.set(requestId, { command, resolve, reject, timer });
+    const message: Message = { kind: FrameKind.Request, requestId, command, status: 0, payload };
+    if (!this.#corked) {
+      // Batch the frames of everything sent in this tick into as few writes as possible.
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
+    for (const frame of fragmentMessage(message, this.#maxPayload)) {
+      this.#socket.write(encodeFrame(frame));
+    }
+  }
+
+  #receive(chunk: Uint8Array): void {
+    for (const frame of this.#decoder.push(chunk)) {
+      if (frame.kind !== FrameKind.Response) continue; // events: handled by later layers
+      const result = this.#reassembler.push(frame);
+      if (result.type === 'message') this.#settle(result.message);
+      else if (result.type === 'dropped') {
+        this.#settle({ ...result, status: Status[result.reason], payload: new Uint8Array(0) });
+      }
+    }
+  }
+
+  #settle(message: Pick<Message, 'requestId' | 'status' | 'payload'>): void {
+    const { requestId } = message;
+    if (this.#abandoned.delete(requestId)) {
+      this.#drainQueue();
+      return;
+    }
+    const pending = this.#pending.get(requestId);
+    if (!pending) return; // not ours (or answered twice): ignore
+    this.#pending.delete(requestId);
+    if (pending.timer) clearTimeout(pending.timer);
+    pending.resolve({ status: message.status, payload: message.payload });
+    this.#drainQueue();
+  }
+
+  #drainQueue(): void {
+    while (
+      this.#queue.length > 0 &&
+      this.#pending.size + this.#abandoned.size < this.#maxInFlight
+    ) {
+      this.#queue.shift()?.();
+    }
+  }
+
+  #fail(error: DeviceError): void {
+    if (this.#closed) return;
+    this.#closed = error;
+    for (const pending of this.#pending.values()) {
+      if (pending.timer) clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+    this.#pending.clear();
+    this.#abandoned.clear();
+    for (const send of this.#queue.splice(0)) send(); // each rejects with the close error
+  }
+}

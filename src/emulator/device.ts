@@ -1,0 +1,141 @@
+/**
+ * The emulated device: a {@link DeviceEngine} over a model spec, a durable store and the crypto
+ * core. Requests that change state run one at a time in arrival order (like the single real
+ * device); pure computations (signing, ECDH, verification) run as they come.
+ */
+import { COMMAND_INFO, Feature, Status, type StatusName } from '../protocol/constants.generated.js';
+import { decodeRequest, encodeResponse, PayloadError } from '../protocol/payload_codec.js';
+import { CryptoOpError, cryptoErrorStatus } from './crypto/index.js';
+import { DeviceContext } from './device_context.js';
+import type { DeviceEngine, DeviceFacts, Reply, RequestContext } from './engine.js';
+import { DeviceFault } from './fault.js';
+import { ecdhLockHandlers } from './handlers/ecdh_lock.js';
+import { infoHandlers } from './handlers/info.js';
+import { keyHandlers } from './handlers/keys.js';
+import { signingHandlers } from './handlers/signing.js';
+import type { Handler } from './handlers/types.js';
+import { commandAvailability, modelSpec, type ModelName, type ModelOptions } from './models.js';
+import { DeviceStore, StoreError } from './store/index.js';
+
+/** Commands this emulator carries out; the rest of the catalogue follows in later versions. */
+const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
+  ...infoHandlers,
+  ...keyHandlers,
+  ...signingHandlers,
+  ...ecdhLockHandlers,
+]);
+
+/** Feature bits whose commands are implemented; HELLO reports only these. */
+const IMPLEMENTED_FEATURES =
+  Feature.KEY_STORE |
+  Feature.FOREIGN_KEYS |
+  Feature.ECDH |
+  Feature.EDDSA |
+  Feature.RTC_DRIFT |
+  Feature.EMULATED;
+
+/** Options of {@link EmulatedDevice.open}. */
+export interface EmulatorOptions extends ModelOptions {
+  model: ModelName;
+  /** State directory (created owner-only when missing). */
+  stateDir: string;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function refusal(status: StatusName): Reply {
+  return { status: Status[status], payload: EMPTY };
+}
+
+/** The status for an error thrown by a handler. */
+function statusOf(error: unknown): StatusName {
+  if (error instanceof DeviceFault) return error.status;
+  if (error instanceof PayloadError) return 'ERR_INVALID_ARG';
+  if (error instanceof CryptoOpError) return cryptoErrorStatus[error.code];
+  if (error instanceof StoreError) return error.status;
+  return 'ERR_INTERNAL';
+}
+
+/**
+ * A virtual HSM.
+ *
+ * @example
+ * ```ts
+ * const device = await EmulatedDevice.open({ model: 'hsm6', stateDir: '/tmp/hsm6' });
+ * const server = await DeviceServer.start({ engine: device, socketPath });
+ * ```
+ */
+export class EmulatedDevice implements DeviceEngine {
+  readonly #device: DeviceContext;
+  #mutations: Promise<unknown> = Promise.resolve();
+  /** Unexpected errors (bugs), kept for diagnostics; never sent to clients beyond ERR_INTERNAL. */
+  readonly internalErrors: unknown[] = [];
+
+  private constructor(device: DeviceContext) {
+    this.#device = device;
+  }
+
+  /** Opens (or, on first start, provisions) the device in its state directory. */
+  static async open(options: EmulatorOptions): Promise<EmulatedDevice> {
+    const spec = modelSpec(options.model, options);
+    const store = await DeviceStore.open(options.stateDir);
+    try {
+      return new EmulatedDevice(await DeviceContext.load(spec, store));
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  facts(): DeviceFacts {
+    const { spec, serial } = this.#device;
+    return {
+      model: spec.model,
+      serial,
+      firmware: spec.firmware,
+      features: (spec.features & IMPLEMENTED_FEATURES) >>> 0,
+      factorySlots: spec.factorySlots.length,
+      keySlots: spec.generatedMax,
+      foreignSlots: spec.foreignMax,
+      curves: spec.curves.reduce<number>((bits, type) => bits | (1 << type), 0),
+    };
+  }
+
+  execute(command: number, payload: Uint8Array, context: RequestContext): Promise<Reply> {
+    const info = COMMAND_INFO.get(command);
+    const handler = HANDLERS.get(command);
+    if (!info) return Promise.resolve(refusal('ERR_UNKNOWN_COMMAND'));
+    const unavailable = commandAvailability(this.#device.spec, info);
+    if (unavailable) return Promise.resolve(refusal(unavailable));
+    if (!handler) return Promise.resolve(refusal('ERR_UNSUPPORTED_MODEL'));
+    const run = (): Promise<Reply> => this.#run(command, handler, payload, context);
+    if (!info.mutates) return run();
+    // State changes apply one at a time, in arrival order.
+    const result = this.#mutations.then(run);
+    this.#mutations = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Waits for queued state changes, then closes the store. */
+  async close(): Promise<void> {
+    await this.#mutations;
+    await this.#device.store.close();
+  }
+
+  async #run(
+    command: number,
+    handler: Handler,
+    payload: Uint8Array,
+    context: RequestContext,
+  ): Promise<Reply> {
+    try {
+      const request = decodeRequest(command, payload);
+      const values = await handler(this.#device, request, context);
+      return { status: Status.OK, payload: encodeResponse(command, values) };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 'ERR_INTERNAL') this.internalErrors.push(error);
+      return refusal(status);
+    }
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The device's live state as handlers see it: the model, the durable store, the device secrets
+ * and the ephemeral key. Slot numbers are resolved here, once, with range checks before any
+ * lookup (a huge or negative slot is ERR_NO_SUCH_SLOT, never a crash).
+ */
+import { createHash } from 'node:crypto';
+import { KeyType } from '../protocol/constants.generated.js';
+import { generateKeyPair, systemRandom, type KeyPair, type LockSecrets } from './crypto/index.js';
+import { DeviceFault } from './fault.js';
+import { classifySlot, type ModelSpec } from './models.js';
+import type { DeviceStore } from './store/index.js';
+
+/** A key as an operation needs it. `privateKey` is absent for public-only keys. */
+export interface SlotKey {
+  readonly type: KeyType;
+  readonly publicKey: Uint8Array;
+  readonly privateKey?: Uint8Array;
+  readonly exportDisabled: boolean;
+}
+
+const SETTING_SERIAL = 'device.serial';
+const SETTING_LOCK_DEVICE = 'lock.device_secret';
+const SETTING_LOCK_SIGNING = 'lock.signing_key';
+
+/**
+ * The "shared" (vendor cloud) lock key is the same on every device, so data locked with it on
+ * one emulated device unlocks on another; it is derived from a fixed label.
+ */
+const SHARED_LOCK_SECRET = new Uint8Array(
+  createHash('sha256').update('zkbridge emulator shared lock key v1').digest(),
+);
+
+/** Live device state for handlers. */
+export class DeviceContext {
+  readonly spec: ModelSpec;
+  readonly store: DeviceStore;
+  readonly serial: string;
+  readonly lockSecrets: LockSecrets;
+  ephemeral: KeyPair | undefined;
+  /** Lowest generated slot that may be free (a search hint; O(1) amortised generation). */
+  #freeHint: number;
+
+  private constructor(spec: ModelSpec, store: DeviceStore, serial: string, lock: LockSecrets) {
+    this.spec = spec;
+    this.store = store;
+    this.serial = serial;
+    this.lockSecrets = lock;
+    this.#freeHint = spec.generatedFirst;
+  }
+
+  /**
+   * Loads the device from its store; on first start, provisions the factory keys, the serial
+   * number and the device secrets (durably, before the device serves anything).
+   */
+  static async load(spec: ModelSpec, store: DeviceStore): Promise<DeviceContext> {
+    for (const factory of spec.factorySlots) {
+      const existing = store.getKey(factory.slot);
+      if (existing && existing.type === factory.type) continue;
+      const pair = generateKeyPair(factory.type);
+      await store.putKey({
+        slot: factory.slot,
+        origin: 'factory',
+        exportDisabled: false,
+        ...pair,
+      });
+    }
+    const serial = await ensureSetting(store, SETTING_SERIAL, () =>
+      new TextEncoder().encode(`ZKB${Buffer.from(systemRandom(5)).toString('hex').toUpperCase()}`),
+    );
+    const deviceSecret = await ensureSetting(store, SETTING_LOCK_DEVICE, () => systemRandom(32));
+    const signingKey = await ensureSetting(
+      store,
+      SETTING_LOCK_SIGNING,
+      () => generateKeyPair(KeyType.P256).privateKey,
+    );
+    return new DeviceContext(spec, store, new TextDecoder().decode(serial), {
+      deviceSecret,
+      sharedSecret: SHARED_LOCK_SECRET,
+      signingKey,
+    });
+  }
+
+  /** The key in one of the device's own slots (including the ephemeral slot -1). */
+  ownKey(slot: number): SlotKey {
+    const where = classifySlot(this.spec, slot);
+    if (where === 'ephemeral') {
+      if (!this.ephemeral) throw new DeviceFault('ERR_NO_SUCH_SLOT', 'no ephemeral key');
+      return { ...this.ephemeral, exportDisabled: false };
+    }
+    if (where === 'factory' || where === 'generated') {
+      const rec = this.store.getKey(slot);
+      if (rec) {
+        return {
+          type: rec.type as KeyType,
+          publicKey: rec.publicKey,
+          exportDisabled: rec.exportDisabled,
+          ...(rec.privateKey.length > 0 ? { privateKey: rec.privateKey } : {}),
+        };
+      }
+    }
+    throw new DeviceFault('ERR_NO_SUCH_SLOT', `slot ${slot} holds no key`);
+  }
+
+  /** A key from the foreign public-key store. */
+  foreignKey(slot: number): SlotKey {
+    this.requireForeignStore();
+    const rec = Number.isInteger(slot) && slot >= 0 ? this.store.getForeign(slot) : undefined;
+    if (!rec) throw new DeviceFault('ERR_NO_SUCH_SLOT', `foreign slot ${slot} holds no key`);
+    return {
+      type: rec.type as KeyType,
+      publicKey: rec.publicKey,
+      exportDisabled: rec.exportDisabled,
+    };
+  }
+
+  /** A key by slot from either store. */
+  key(slot: number, foreign: boolean): SlotKey {
+    return foreign ? this.foreignKey(slot) : this.ownKey(slot);
+  }
+
+  /** A key that must have its private part. */
+  privateKey(slot: number): SlotKey & { privateKey: Uint8Array } {
+    const key = this.ownKey(slot);
+    if (!key.privateKey) throw new DeviceFault('ERR_NO_PRIVATE_KEY', `slot ${slot} is public only`);
+    return { ...key, privateKey: key.privateKey };
+  }
+
+  /** Refuses on models without a foreign store. */
+  requireForeignStore(): void {
+    if (this.spec.foreignMax === 0)
+      throw new DeviceFault('ERR_UNSUPPORTED_MODEL', 'no foreign key store');
+  }
+
+  /** A free generated slot, or ERR_KEY_STORE_FULL. */
+  freeGeneratedSlot(): number {
+    const end = this.spec.generatedFirst + this.spec.generatedMax;
+    for (let slot = this.#freeHint; slot < end; slot++) {
+      if (!this.store.getKey(slot)) {
+        this.#freeHint = slot + 1;
+        return slot;
+      }
+    }
+    this.#freeHint = end;
+    throw new DeviceFault('ERR_KEY_STORE_FULL', 'the generated key store is full');
+  }
+
+  /** Tells the search hint that a generated slot became free. */
+  slotFreed(slot: number): void {
+    if (slot >= this.spec.generatedFirst && slot < this.#freeHint) this.#freeHint = slot;
+  }
+
+  /** A free foreign slot, or ERR_FOREIGN_STORE_FULL. */
+  freeForeignSlot(): number {
+    for (let slot = 0; slot < this.spec.foreignMax; slot++) {
+      if (!this.store.getForeign(slot)) return slot;
+    }
+    throw new DeviceFault('ERR_FOREIGN_STORE_FULL', 'the foreign key store is full');
+  }
+}
+
+async function ensureSetting(
+  store: DeviceStore,
+  name: string,
+  make: () => Uint8Array,
+): Promise<Uint8Array> {
+  const existing = store.getSetting(name);
+  if (existing) return existing;
+  const value = make();
+  await store.putSetting(name, value);
+  return value;
+}

@@ -131,7 +131,12 @@ export class EmulatedDevice implements DeviceEngine {
     try {
       const request = decodeRequest(command, payload);
       const values = await handler(this.#device, request, context);
-      return { status: Status.OK, payload: encodeResponse(command, values) };
+      try {
+        return { status: Status.OK, payload: encodeResponse(command, values) };
+      } catch (error) {
+        // A response the device cannot encode is the device's fault, not the client's.
+        throw new DeviceFault('ERR_INTERNAL', `response of ${command}: ${String(error)}`);
+      }
     } catch (error) {
       const status = statusOf(error);
       if (status === 'ERR_INTERNAL') this.internalErrors.push(error);

@@ -61,3 +61,6 @@ export function statusErrno(code: number): number | undefined {
 export function commandName(code: number): CommandName | EventName | undefined {
   return COMMAND_INFO.get(code)?.name ?? EVENT_INFO.get(code)?.name;
 }
+
+export * from './payload_codec.js';
+export * from './messages.js';

@@ -1,18 +1,24 @@
 #!/usr/bin/env node
 /**
  * The `zkbridge` command line. Subcommands grow with the project; each lives in src/cli/.
+ * Errors are one line on stderr; exit codes: 0 ok, 1 failure, 2 usage error.
  */
+import { emulatorCommand } from '../cli/emulator.js';
 import { selfcheck } from '../cli/selfcheck.js';
+import { UsageError } from '../cli/usage.js';
 
 const USAGE = `usage: zkbridge <command> [options]
 
 commands:
+  emulator run [...]   run an emulated device in the foreground ('zkbridge emulator help')
   selfcheck [--json]   check the checksums and frame codec on every backend, with timings
   help                 show this text`;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'emulator':
+      return emulatorCommand(rest);
     case 'selfcheck':
       return selfcheck(rest.includes('--json'));
     case undefined:
@@ -22,9 +28,17 @@ function main(argv: string[]): number {
       console.log(USAGE);
       return 0;
     default:
-      console.error(`zkbridge: unknown command '${command}' (see 'zkbridge help')`);
-      return 2;
+      throw new UsageError(`unknown command '${command}' (see 'zkbridge help')`);
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const usage = error instanceof UsageError || (error instanceof TypeError && 'code' in error);
+    console.error(`zkbridge: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = usage ? 2 : 1;
+  },
+);

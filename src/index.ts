@@ -8,3 +8,4 @@
  */
 export * as native from './native/index.js';
 export * as protocol from './protocol/index.js';
+export * as provider from './provider/index.js';

@@ -1,0 +1,101 @@
+/**
+ * The embedded emulator: a private child process running `zkbridge emulator run` on a socket in
+ * a private temporary directory. It is a separate process on purpose: a process that also loads
+ * the PKCS#11 library synchronously must never serve the device on its own event loop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ModelName } from '../emulator/models.js';
+import { DeviceError } from './errors.js';
+
+/** Options of the embedded emulator. */
+export interface EmbeddedOptions {
+  model?: ModelName;
+  /** State directory; default: a fresh temporary one, deleted when the device closes. */
+  stateDir?: string;
+  /** Size of the generated key store. */
+  keySlots?: number;
+}
+
+/** A running embedded emulator. */
+export interface EmbeddedEmulator {
+  readonly socketPath: string;
+  stop(): Promise<void>;
+}
+
+/** The CLI entry next to this module (TypeScript sources run through tsx in development). */
+function cliCommand(): string[] {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts'))
+    return ['--import', 'tsx', fileURLToPath(new URL('../bin/zkbridge.ts', import.meta.url))];
+  return [fileURLToPath(new URL('../bin/zkbridge.js', import.meta.url))];
+}
+
+/** Starts an embedded emulator and waits until it serves. */
+export async function startEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedEmulator> {
+  const dir = await mkdtemp(join(tmpdir(), 'zkbridge-embedded-'));
+  const socketPath = join(dir, 'device.sock');
+  const args = [
+    ...cliCommand(),
+    'emulator',
+    'run',
+    '--model',
+    options.model ?? 'hsm6',
+    '--state',
+    options.stateDir ?? join(dir, 'state'),
+    '--socket',
+    socketPath,
+    ...(options.keySlots === undefined ? [] : ['--key-slots', String(options.keySlots)]),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  try {
+    await waitReady(child, () => stderr);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    socketPath,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function waitReady(child: ChildProcess, stderr: () => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout ?? process.stdin });
+    const timer = setTimeout(() => {
+      fail('the embedded emulator did not start within 20 s');
+    }, 20_000);
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      lines.close();
+      reject(DeviceError.client('ERR_DEVICE_UNREACHABLE', `${why}: ${stderr().trim()}`));
+    };
+    lines.on('line', (line) => {
+      if (line.startsWith('ready ')) {
+        clearTimeout(timer);
+        lines.close();
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      fail(`the embedded emulator exited (code ${code})`);
+    });
+  });
+}

@@ -1,0 +1,10 @@
+/**
+ * The device client: connect to a device (or an embedded emulator) and use its key slots.
+ *
+ * @packageDocumentation
+ */
+export { Device, type DeviceOptions, type DigestSignature } from './device.js';
+export { DeviceError, type ClientErrorCode } from './errors.js';
+export { parseAddress, addressFromEnv, type DeviceAddress } from './address.js';
+export { keyTypeOf, type KeyTypeInput } from './key_types.js';
+export type { HelloInfo } from './connection.js';

@@ -3,6 +3,7 @@
  * The `zkbridge` command line. Subcommands grow with the project; each lives in src/cli/.
  * Errors are one line on stderr; exit codes: 0 ok, 1 failure, 2 usage error.
  */
+import { DEVICE_HELP, deviceCommand } from '../cli/device_commands.js';
 import { emulatorCommand } from '../cli/emulator.js';
 import { selfcheck } from '../cli/selfcheck.js';
 import { UsageError } from '../cli/usage.js';
@@ -12,13 +13,22 @@ const USAGE = `usage: zkbridge <command> [options]
 commands:
   emulator run [...]   run an emulated device in the foreground ('zkbridge emulator help')
   selfcheck [--json]   check the checksums and frame codec on every backend, with timings
-  help                 show this text`;
+  help                 show this text
+
+${DEVICE_HELP}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'emulator':
       return emulatorCommand(rest);
+    case 'info':
+    case 'random':
+    case 'keys':
+    case 'sign':
+    case 'verify':
+    case 'foreign':
+      return deviceCommand(command, rest);
     case 'selfcheck':
       return selfcheck(rest.includes('--json'));
     case undefined:
@@ -37,7 +47,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const usage = error instanceof UsageError || (error instanceof TypeError && 'code' in error);
+    const usage =
+      error instanceof UsageError ||
+      (error instanceof TypeError &&
+        'code' in error &&
+        String(error.code).startsWith('ERR_PARSE_ARGS'));
     console.error(`zkbridge: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = usage ? 2 : 1;
   },

@@ -125,14 +125,14 @@ async function run(
     }
     case 'sign': {
       const { signature, recoveryId } = await device.genECDSASigFromDigest(
-        await digestOf(values as { file?: string; digest?: string }),
+        await digestOf(values),
         parseSlot(values['slot'] as string | undefined),
       );
       return [{ signature: hex(signature), recoveryId }, hex(signature)];
     }
     case 'verify': {
       const valid = await device.verifyECDSASigFromDigest(
-        await digestOf(values as { file?: string; digest?: string }),
+        await digestOf(values),
         parseHex(values['signature'] as string | undefined, '--signature'),
         parseSlot(values['slot'] as string | undefined),
         foreign,

@@ -76,7 +76,7 @@ try {
     const raw = await sequential(local);
     const seq = await sequential(remote);
     const piped = await pipelined(remote, 64);
-    report.line(`${name}`);
+    report.line(name);
     report.set(`${name}_raw_ops`, raw.ops, 'crypto.sign in process, ops/s');
     report.set(`${name}_raw_p50_us`, percentile(raw.lat, 50), 'crypto.sign p50, µs');
     report.set(`${name}_seq_ops`, seq.ops, 'device, one at a time, ops/s');

@@ -1,0 +1,16 @@
+/**
+ * The emulator's durable device state: keys, foreign public keys and settings in a state
+ * directory, with a checksummed journal, atomic snapshots and an exclusive directory lock.
+ * See device_store.ts for the crash-safety rules and format.ts / records.ts for the file format.
+ *
+ * @packageDocumentation
+ */
+export { DeviceStore } from './device_store.js';
+export type { StoreOptions, StoreStats } from './options.js';
+export {
+  StoreError,
+  type StoreErrorCode,
+  type StoreErrorOptions,
+  type StoreStatusName,
+} from './errors.js';
+export { type ForeignKeyRecord, type KeyOrigin, type KeyRecord } from './records.js';

@@ -6,7 +6,7 @@ import { root, run } from './run_util.mjs';
 
 const [name, ...rest] = process.argv.slice(2);
 const available = readdirSync(join(root, 'bench'))
-  .filter((f) => f.endsWith('.ts'))
+  .filter((f) => f.endsWith('.ts') && f !== 'harness.ts')
   .map((f) => f.slice(0, -3));
 if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <name> [--json]\nbenchmarks: ${available.join(', ')}`);

@@ -76,6 +76,16 @@ async function withService(
   }
 }
 
+/** The HELLO request of a raw client. */
+const RAW_HELLO = (): Uint8Array =>
+  encodeRequest(Command.HELLO, {
+    min_version: 1,
+    max_version: 1,
+    max_payload: 65536,
+    max_message: 1 << 24,
+    client_name: 'raw',
+  });
+
 /** A raw client: writes bytes, collects decoded response frames. */
 async function rawClient(path: string) {
   const socket = createConnection(path);
@@ -148,17 +158,7 @@ void test('requests before HELLO, unknown commands and reused ids get status cod
     const raw = await rawClient(path);
     raw.send(1, ECHO);
     raw.send(2, Command.PING, Uint8Array.of(9));
-    raw.send(
-      3,
-      Command.HELLO,
-      encodeRequest(Command.HELLO, {
-        min_version: 1,
-        max_version: 1,
-        max_payload: 65536,
-        max_message: 1 << 24,
-        client_name: 'raw',
-      }),
-    );
+    raw.send(3, Command.HELLO, RAW_HELLO());
     raw.send(4, 0x7777);
     raw.send(5, Command.HELLO, new Uint8Array(3));
     raw.send(6, SLOW);
@@ -220,17 +220,7 @@ void test('the in-flight limit: the client queues, a raw client gets ERR_BUSY', 
       await link.close();
 
       const raw = await rawClient(path);
-      raw.send(
-        1,
-        Command.HELLO,
-        encodeRequest(Command.HELLO, {
-          min_version: 1,
-          max_version: 1,
-          max_payload: 65536,
-          max_message: 1 << 24,
-          client_name: 'raw',
-        }),
-      );
+      raw.send(1, Command.HELLO, RAW_HELLO());
       for (let id = 2; id < 8; id++) raw.send(id, SLOW);
       const frames = await raw.waitFor(3);
       assert.deepEqual(

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { Feature, KeyType, type CommandInfo } from '../protocol/constants.generated.js';
-import { Status, type StatusName } from '../protocol/constants.generated.js';
+import type { StatusName } from '../protocol/constants.generated.js';
 
 /** Model names accepted by the emulator. */
 export const MODEL_NAMES = ['zymkey4', 'hsm4', 'hsm6', 'scm'] as const;
@@ -226,9 +226,4 @@ export function commandAvailability(
     return 'ERR_UNSUPPORTED_MODEL';
   }
   return undefined;
-}
-
-/** The wire code of a status name (a convenience for emulator code). */
-export function statusCode(name: StatusName): number {
-  return Status[name];
 }

@@ -4,13 +4,7 @@
  * writes the responses (fragmented as needed). Nothing a client sends can throw out of here:
  * every malformed input becomes a status code, or is dropped and counted by the decoder.
  */
-import {
-  createDecoder,
-  encodeFrame,
-  MAX_PAYLOAD,
-  type DecoderStats,
-  type FrameDecoder,
-} from '../native/index.js';
+import { createDecoder, encodeFrame, MAX_PAYLOAD, type FrameDecoder } from '../native/index.js';
 import { FrameKind } from '../native/types.js';
 import { COMMAND_INFO, Command, Status } from '../protocol/constants.generated.js';
 import {
@@ -70,16 +64,6 @@ export class Session {
     this.#connectionId = connectionId;
     this.#decoder = createDecoder({ maxPayload: limits.maxPayload });
     this.#reassembler = new Reassembler(MAX_PAYLOAD, DEFAULT_MAX_MESSAGE);
-  }
-
-  /** Requests still being executed. */
-  get inFlight(): number {
-    return this.#inFlight.size;
-  }
-
-  /** The decoder's error counters (garbage, CRC errors, ...). */
-  get decoderStats(): DecoderStats {
-    return this.#decoder.stats;
   }
 
   /** Feeds bytes received from the client. */

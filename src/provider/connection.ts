@@ -5,7 +5,8 @@
 import { createConnection, type Socket } from 'node:net';
 import { createDecoder, encodeFrame, MAX_PAYLOAD, type FrameDecoder } from '../native/index.js';
 import { FrameKind } from '../native/types.js';
-import { COMMAND_INFO, Command, Status } from '../protocol/constants.generated.js';
+import { Command, Status } from '../protocol/constants.generated.js';
+import { commandName as catalogueName } from '../protocol/index.js';
 import {
   DEFAULT_MAX_MESSAGE,
   Reassembler,
@@ -14,6 +15,10 @@ import {
 } from '../protocol/messages.js';
 import { decodeResponse, encodeRequest } from '../protocol/payload_codec.js';
 import type { DeviceAddress } from './address.js';
+
+/** A command's catalogue name, or its hex code. */
+const commandName = (command: number): string =>
+  catalogueName(command) ?? `0x${command.toString(16)}`;
 import { DeviceError } from './errors.js';
 
 /** What the device said about itself in HELLO, and the agreed limits. */
@@ -53,13 +58,6 @@ interface Pending {
   resolve: (answer: Answer) => void;
   reject: (error: DeviceError) => void;
   timer: NodeJS.Timeout | undefined;
-}
-
-function commandName(command: number): string {
-  return (
-    COMMAND_INFO.get(command)?.name ??
-    (command === Command.HELLO ? 'HELLO' : `0x${command.toString(16)}`)
-  );
 }
 
 function connectSocket(address: DeviceAddress, timeoutMs: number): Promise<Socket> {

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { STATUS_INFO } from '../protocol/constants.generated.js';
+import { statusErrno } from '../protocol/index.js';
 
 /** Codes of failures that happen in the client, not on the device. */
 export type ClientErrorCode =
@@ -35,7 +36,8 @@ export class DeviceError extends Error {
     this.name = 'DeviceError';
     this.code = code;
     this.status = status;
-    this.errno = status === undefined ? undefined : (STATUS_INFO.get(status)?.errno ?? -5);
+    // An unassigned status still reads as a failure (-5, EIO), never as success.
+    this.errno = status === undefined ? undefined : (statusErrno(status) ?? -5);
   }
 
   /** The error for a device status, with its catalogue description as the message. */

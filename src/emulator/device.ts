@@ -4,7 +4,12 @@
  * device); pure computations (signing, ECDH, verification) run as they come.
  */
 import { COMMAND_INFO, Feature, Status, type StatusName } from '../protocol/constants.generated.js';
-import { decodeRequest, encodeResponse, PayloadError } from '../protocol/payload_codec.js';
+import {
+  decodeRequest,
+  encodeResponse,
+  PayloadError,
+  type Payload,
+} from '../protocol/payload_codec.js';
 import { CryptoOpError, cryptoErrorStatus } from './crypto/index.js';
 import { DeviceContext } from './device_context.js';
 import type { DeviceEngine, DeviceFacts, Reply, RequestContext } from './engine.js';
@@ -101,17 +106,16 @@ export class EmulatedDevice implements DeviceEngine {
     };
   }
 
-  execute(command: number, payload: Uint8Array, context: RequestContext): Promise<Reply> {
+  execute(command: number, payload: Uint8Array, context: RequestContext): Reply | Promise<Reply> {
     const info = COMMAND_INFO.get(command);
     const handler = HANDLERS.get(command);
-    if (!info) return Promise.resolve(refusal('ERR_UNKNOWN_COMMAND'));
+    if (!info) return refusal('ERR_UNKNOWN_COMMAND');
     const unavailable = commandAvailability(this.#device.spec, info);
-    if (unavailable) return Promise.resolve(refusal(unavailable));
-    if (!handler) return Promise.resolve(refusal('ERR_UNSUPPORTED_MODEL'));
-    const run = (): Promise<Reply> => this.#run(command, handler, payload, context);
-    if (!info.mutates) return run();
+    if (unavailable) return refusal(unavailable);
+    if (!handler) return refusal('ERR_UNSUPPORTED_MODEL');
+    if (!info.mutates) return this.#run(command, handler, payload, context);
     // State changes apply one at a time, in arrival order.
-    const result = this.#mutations.then(run);
+    const result = this.#mutations.then(() => this.#run(command, handler, payload, context));
     this.#mutations = result.catch(() => undefined);
     return result;
   }
@@ -122,25 +126,42 @@ export class EmulatedDevice implements DeviceEngine {
     await this.#device.store.close();
   }
 
-  async #run(
+  /** Runs a handler; synchronous handlers answer synchronously. */
+  #run(
     command: number,
     handler: Handler,
     payload: Uint8Array,
     context: RequestContext,
-  ): Promise<Reply> {
+  ): Reply | Promise<Reply> {
+    let values: Payload | Promise<Payload>;
     try {
-      const request = decodeRequest(command, payload);
-      const values = await handler(this.#device, request, context);
-      try {
-        return { status: Status.OK, payload: encodeResponse(command, values) };
-      } catch (error) {
-        // A response the device cannot encode is the device's fault, not the client's.
-        throw new DeviceFault('ERR_INTERNAL', `response of ${command}: ${String(error)}`);
-      }
+      values = handler(this.#device, decodeRequest(command, payload), context);
     } catch (error) {
-      const status = statusOf(error);
-      if (status === 'ERR_INTERNAL') this.internalErrors.push(error);
-      return refusal(status);
+      return this.#refuse(error);
     }
+    if (values instanceof Promise) {
+      return values.then(
+        (v) => this.#answer(command, v),
+        (error: unknown) => this.#refuse(error),
+      );
+    }
+    return this.#answer(command, values);
+  }
+
+  #answer(command: number, values: Payload): Reply {
+    try {
+      return { status: Status.OK, payload: encodeResponse(command, values) };
+    } catch (error) {
+      // A response the device cannot encode is the device's fault, not the client's.
+      return this.#refuse(
+        new DeviceFault('ERR_INTERNAL', `response of ${command}: ${String(error)}`),
+      );
+    }
+  }
+
+  #refuse(error: unknown): Reply {
+    const status = statusOf(error);
+    if (status === 'ERR_INTERNAL') this.internalErrors.push(error);
+    return refusal(status);
   }
 }

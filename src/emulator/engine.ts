@@ -34,6 +34,9 @@ export interface RequestContext {
 /** The device behind the service. It must answer every request, never throw for bad input. */
 export interface DeviceEngine {
   facts(): DeviceFacts;
-  /** Executes one request whose command exists in the catalogue. */
-  execute(command: number, payload: Uint8Array, context: RequestContext): Promise<Reply>;
+  /**
+   * Executes one request whose command exists in the catalogue. Answers computed on the spot
+   * (most reads and all signing) come back directly, sparing the connection a promise round.
+   */
+  execute(command: number, payload: Uint8Array, context: RequestContext): Reply | Promise<Reply>;
 }

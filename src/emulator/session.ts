@@ -14,7 +14,8 @@ import {
   type Message,
 } from '../protocol/messages.js';
 import { decodeRequest, encodeResponse, PayloadError } from '../protocol/payload_codec.js';
-import type { DeviceEngine, Reply } from './engine.js';
+import { WriteBatch } from '../protocol/write_batch.js';
+import type { DeviceEngine, Reply, RequestContext } from './engine.js';
 
 /** Protocol versions this service speaks. */
 const MIN_VERSION = 1;
@@ -44,6 +45,35 @@ function reply(status: keyof typeof Status, payload: Uint8Array = EMPTY): Reply 
   return { status: Status[status], payload };
 }
 
+/**
+ * A request being executed: the engine's {@link RequestContext}. The abort signal is made only
+ * when an engine asks for it (most requests finish without ever looking).
+ */
+class InFlight implements RequestContext {
+  readonly connectionId: number;
+  readonly requestId: number;
+  #controller: AbortController | undefined;
+  #aborted = false;
+
+  constructor(connectionId: number, requestId: number) {
+    this.connectionId = connectionId;
+    this.requestId = requestId;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  abort(): void {
+    this.#aborted = true;
+    this.#controller?.abort();
+  }
+}
+
 /** Protocol state of one connection. */
 export class Session {
   readonly #engine: DeviceEngine;
@@ -54,12 +84,16 @@ export class Session {
   #reassembler: Reassembler;
   #helloDone = false;
   #maxPayload = MAX_PAYLOAD;
-  readonly #inFlight = new Map<number, AbortController>();
+  readonly #inFlight = new Map<number, InFlight>();
+  readonly #out: WriteBatch;
   #closed = false;
 
   constructor(engine: DeviceEngine, sink: ByteSink, connectionId: number, limits = DEFAULT_LIMITS) {
     this.#engine = engine;
     this.#sink = sink;
+    this.#out = new WriteBatch((bytes) => {
+      this.#sink.write(bytes);
+    });
     this.#limits = limits;
     this.#connectionId = connectionId;
     this.#decoder = createDecoder({ maxPayload: limits.maxPayload });
@@ -81,8 +115,9 @@ export class Session {
   /** Ends the session: aborts running requests; their replies are discarded. */
   close(): void {
     this.#closed = true;
-    for (const controller of this.#inFlight.values()) controller.abort();
+    for (const request of this.#inFlight.values()) request.abort();
     this.#inFlight.clear();
+    this.#out.clear();
     this.#reassembler.clear();
   }
 
@@ -119,16 +154,24 @@ export class Session {
       this.#send(requestId, command, reply('ERR_BUSY'));
       return;
     }
-    const controller = new AbortController();
-    this.#inFlight.set(requestId, controller);
-    const context = { connectionId: this.#connectionId, requestId, signal: controller.signal };
-    void this.#engine
-      .execute(command, message.payload, context)
+    const request = new InFlight(this.#connectionId, requestId);
+    let answer: Reply | Promise<Reply>;
+    try {
+      answer = this.#engine.execute(command, message.payload, request);
+    } catch {
+      answer = reply('ERR_INTERNAL'); // engines must not throw; a bug still gets an answer
+    }
+    if (!(answer instanceof Promise)) {
+      this.#send(requestId, command, answer);
+      return;
+    }
+    this.#inFlight.set(requestId, request);
+    void answer
       .catch((): Reply => reply('ERR_INTERNAL'))
-      .then((answer) => {
-        if (this.#inFlight.get(requestId) !== controller) return; // closed meanwhile
+      .then((settled) => {
+        if (this.#inFlight.get(requestId) !== request) return; // closed meanwhile
         this.#inFlight.delete(requestId);
-        this.#send(requestId, command, answer);
+        this.#send(requestId, command, settled);
       });
   }
 
@@ -199,8 +242,12 @@ export class Session {
       status: answer.status,
       payload: answer.payload,
     };
+    if (answer.payload.length <= this.#maxPayload) {
+      this.#out.push(encodeFrame(message)); // one frame: no fragment bookkeeping
+      return;
+    }
     for (const frame of fragmentMessage(message, this.#maxPayload)) {
-      this.#sink.write(encodeFrame(frame));
+      this.#out.push(encodeFrame(frame));
     }
   }
 }

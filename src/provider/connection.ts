@@ -3,6 +3,7 @@
  * per-request timeouts, and clean failure of everything in flight when the link drops.
  */
 import { createConnection, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { createDecoder, encodeFrame, MAX_PAYLOAD, type FrameDecoder } from '../native/index.js';
 import { FrameKind } from '../native/types.js';
 import { Command, Status } from '../protocol/constants.generated.js';
@@ -14,6 +15,7 @@ import {
   type Message,
 } from '../protocol/messages.js';
 import { decodeResponse, encodeRequest } from '../protocol/payload_codec.js';
+import { WriteBatch } from '../protocol/write_batch.js';
 import type { DeviceAddress } from './address.js';
 
 /** A command's catalogue name, or its hex code. */
@@ -57,7 +59,9 @@ interface Pending {
   command: number;
   resolve: (answer: Answer) => void;
   reject: (error: DeviceError) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** performance.now() after which the request times out; Infinity for none. */
+  deadline: number;
+  timeoutMs: number;
 }
 
 function connectSocket(address: DeviceAddress, timeoutMs: number): Promise<Socket> {
@@ -110,17 +114,24 @@ export class DeviceConnection {
   readonly #abandoned = new Set<number>();
   readonly #queue: (() => void)[] = [];
   readonly #timeoutMs: number;
+  readonly #out: WriteBatch;
+  readonly #closeListeners: ((error: DeviceError) => void)[] = [];
+  /** One timer for all deadlines, armed for the earliest; see {@link DeviceConnection.#sweep}. */
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Infinity;
   #reassembler = new Reassembler(MAX_PAYLOAD, DEFAULT_MAX_MESSAGE);
   #maxPayload = MAX_PAYLOAD;
   #maxInFlight = 1;
   #nextId = 1;
   #closed: DeviceError | undefined;
-  #corked = false;
   #hello: HelloInfo | undefined;
 
   private constructor(socket: Socket, timeoutMs: number) {
     this.#socket = socket;
     this.#timeoutMs = timeoutMs;
+    this.#out = new WriteBatch((bytes) => {
+      if (!socket.destroyed) socket.write(bytes);
+    });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       // A plain view, so payloads handed out are Uint8Arrays, not Buffers.
@@ -190,6 +201,12 @@ export class DeviceConnection {
     return answer.payload;
   }
 
+  /** Calls `listener` once when the link closes or is lost, with the reason. */
+  onClose(listener: (error: DeviceError) => void): void {
+    if (this.#closed) listener(this.#closed);
+    else this.#closeListeners.push(listener);
+  }
+
   /** Closes the link; requests in flight fail with ERR_DEVICE_CLOSED. */
   async close(): Promise<void> {
     this.#fail(DeviceError.client('ERR_DEVICE_CLOSED', 'the device connection was closed'));
@@ -255,33 +272,57 @@ export class DeviceConnection {
       return;
     }
     const requestId = this.#allocateId();
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => {
-            this.#pending.delete(requestId);
-            this.#abandoned.add(requestId);
-            reject(
-              DeviceError.client(
-                'ERR_DEVICE_TIMEOUT',
-                `${commandName(command)}: no answer within ${timeoutMs} ms`,
-              ),
-            );
-          }, timeoutMs)
-        : undefined;
-    this.#pending.set(requestId, { command, resolve, reject, timer });
+    const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
+    this.#pending.set(requestId, { command, resolve, reject, deadline, timeoutMs });
+    this.#armTimer(deadline);
     const message: Message = { kind: FrameKind.Request, requestId, command, status: 0, payload };
-    if (!this.#corked) {
-      // Batch the frames of everything sent in this tick into as few writes as possible.
-      this.#corked = true;
-      this.#socket.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.#socket.uncork();
-      });
+    if (payload.length <= this.#maxPayload) {
+      this.#out.push(encodeFrame(message)); // one frame: no fragment bookkeeping
+      return;
     }
     for (const frame of fragmentMessage(message, this.#maxPayload)) {
-      this.#socket.write(encodeFrame(frame));
+      this.#out.push(encodeFrame(frame));
     }
+  }
+
+  /**
+   * Makes sure the timer fires by `deadline`. With one default timeout, deadlines arrive in
+   * order and this costs nothing per request; the timer is re-armed only when it fires.
+   */
+  #armTimer(deadline: number): void {
+    if (deadline >= this.#timerAt) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerAt = deadline;
+    this.#timer = setTimeout(
+      () => {
+        this.#sweep();
+      },
+      Math.max(0, deadline - performance.now()),
+    );
+    this.#timer.unref(); // the socket keeps the process alive while requests are pending
+  }
+
+  /** Times out every overdue request, then re-arms for the earliest remaining deadline. */
+  #sweep(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [requestId, pending] of this.#pending) {
+      if (pending.deadline > now) {
+        next = Math.min(next, pending.deadline);
+        continue;
+      }
+      this.#pending.delete(requestId);
+      this.#abandoned.add(requestId); // the id stays reserved until the device answers
+      pending.reject(
+        DeviceError.client(
+          'ERR_DEVICE_TIMEOUT',
+          `${commandName(pending.command)}: no answer within ${pending.timeoutMs} ms`,
+        ),
+      );
+    }
+    if (next < Infinity) this.#armTimer(next);
   }
 
   #receive(chunk: Uint8Array): void {
@@ -304,7 +345,6 @@ export class DeviceConnection {
     const pending = this.#pending.get(requestId);
     if (!pending) return; // not ours (or answered twice): ignore
     this.#pending.delete(requestId);
-    if (pending.timer) clearTimeout(pending.timer);
     pending.resolve({ status: message.status, payload: message.payload });
     this.#drainQueue();
   }
@@ -321,12 +361,13 @@ export class DeviceConnection {
   #fail(error: DeviceError): void {
     if (this.#closed) return;
     this.#closed = error;
-    for (const pending of this.#pending.values()) {
-      if (pending.timer) clearTimeout(pending.timer);
-      pending.reject(error);
-    }
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#out.clear();
+    for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
     this.#abandoned.clear();
     for (const send of this.#queue.splice(0)) send(); // each rejects with the close error
+    for (const listener of this.#closeListeners.splice(0)) listener(error);
   }
 }

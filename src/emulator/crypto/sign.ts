@@ -2,8 +2,9 @@
  * ECDSA over a 32-byte digest (SIGN_DIGEST, VERIFY_DIGEST*) and pure Ed25519 (SIGN_EDDSA,
  * VERIFY_EDDSA).
  *
- * ECDSA signatures are raw r||s, 32 bytes each, big-endian, as the device returns them. Nonces
- * are deterministic (RFC 6979, HMAC-SHA-256), so equal inputs give equal signatures.
+ * ECDSA signatures are raw r||s, 32 bytes each, big-endian, as the device returns them. Signing
+ * goes through the fast paths of `fast_sign.ts` (random nonces, so equal inputs give different,
+ * equally valid signatures); verification uses `@noble/curves`.
  *
  * Routing left to the caller: the protocol signs and verifies the 32 bytes as an Ed25519
  * *message* on an Ed25519 slot (with recovery id 0). These ECDSA functions refuse Ed25519 keys
@@ -15,7 +16,9 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { KeyType } from '../../protocol/constants.generated.js';
 import { CryptoOpError } from './errors.js';
+import { signEd25519Seed, signP256, signSecp256k1 } from './fast_sign.js';
 import type { EcdsaCurve } from './keys.js';
+import { bytesToBigInt } from './presign.js';
 import {
   assertKeyType,
   assertPrivateKey,
@@ -57,8 +60,8 @@ export interface SignDigestOptions {
  * ECDSA-signs a 32-byte digest with a P-256 or secp256k1 private key. The digest is used as
  * given (no further hashing).
  *
- * The recovery id is bit 0 of the SEC 1 recovery value. Bit 1 (set when R.x >= n, probability
- * about 2^-128 on these curves) cannot be expressed in the device's 0/1 field and is dropped.
+ * The recovery id is the SEC 1 recovery value, which is always 0 or 1 here: nonces whose point
+ * has R.x >= n (probability about 2^-128) are never used.
  *
  * @throws CryptoOpError ERR_INVALID_ARG (unknown type, digest not 32 bytes), ERR_SLOT_IS_X25519,
  *   ERR_KEY_TYPE_MISMATCH (Ed25519), ERR_INVALID_KEY (bad private key).
@@ -72,13 +75,16 @@ export function signDigest(
   const curve = ecdsaCurve(type);
   assertLength(digest, DIGEST_LENGTH, 'digest');
   assertPrivateKey(type, privateKey);
-  const recovered = curve.sign(digest, privateKey, {
-    prehash: false,
-    lowS: options.lowS ?? true,
-    format: 'recovered',
-  });
-  const recoveryBit = recovered[0] ?? 0;
-  return { signature: recovered.slice(1), recoveryId: (recoveryBit & 1) === 1 ? 1 : 0 };
+  const raw =
+    type === KeyType.P256 ? signP256(privateKey, digest) : signSecp256k1(privateKey, digest);
+  if (options.lowS === false) return raw;
+  const n = curve.Point.Fn.ORDER;
+  const s = bytesToBigInt(raw.signature.subarray(32));
+  if (s <= n >> 1n) return raw;
+  // s and n - s both verify; n - s belongs to the nonce point -R, whose y parity is flipped.
+  const signature = raw.signature.slice();
+  signature.set(curve.Point.Fn.toBytes(n - s), 32);
+  return { signature, recoveryId: raw.recoveryId === 1 ? 0 : 1 };
 }
 
 /**
@@ -120,7 +126,7 @@ export function verifyDigest(
  */
 export function signEd25519(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
   assertPrivateKey(KeyType.ED25519, privateKey);
-  return ed25519.sign(message, privateKey);
+  return signEd25519Seed(privateKey, message);
 }
 
 /**

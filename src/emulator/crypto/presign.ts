@@ -1,0 +1,157 @@
+/**
+ * ECDSA presignatures: the message-independent half of an ECDSA signature, made ahead of time.
+ *
+ * For a nonce k, the signature of digest z with key d is r = (k·G).x mod n and
+ * s = k⁻¹·(z + r·d) mod n. Everything but the last multiplication depends on k alone, so a pool
+ * holds triples (r, k⁻¹, parity of (k·G).y) and a signature costs two modular multiplications.
+ * Each triple is used once and then dropped. Filling the pool takes one point multiplication per
+ * nonce (done by the caller's fast fixed-base code) and a single modular inversion per batch
+ * (Montgomery's trick), which matters because one BigInt inversion costs as much as three point
+ * multiplications.
+ *
+ * @packageDocumentation
+ */
+import { randomFillSync } from 'node:crypto';
+import type { IField } from '@noble/curves/abstract/modular.js';
+
+/** Multiplies the curve's generator by the 32-byte big-endian scalar `k` (1 <= k < n). */
+export type BasePointMultiply = (k: Uint8Array) => { x: Uint8Array; yOdd: boolean };
+
+/** A fresh secret nonce k, uniform in [1, n-1], with the x and y parity of k·G. */
+export interface NoncePoint {
+  k: bigint;
+  x: Uint8Array;
+  yOdd: boolean;
+}
+
+/** Makes one {@link NoncePoint} per call, from a fresh random k. */
+export type NonceSource = () => NoncePoint;
+
+/**
+ * A {@link NonceSource} from the system CSPRNG and a fixed-base multiplication: k is drawn by
+ * rejection sampling (FIPS 186-5 A.3.2), so it is uniform in [1, n-1].
+ */
+export function randomNonces(order: bigint, multiply: BasePointMultiply): NonceSource {
+  const bytes = new Uint8Array(32);
+  return () => {
+    for (;;) {
+      randomFillSync(bytes);
+      const k = bytesToBigInt(bytes);
+      if (k === 0n || k >= order) continue;
+      return { k, ...multiply(bytes) };
+    }
+  };
+}
+
+/** A ready signature: r||s and the recovery id (y parity of the nonce point). */
+export interface Presigned {
+  readonly signature: Uint8Array;
+  readonly recoveryId: 0 | 1;
+}
+
+interface Presignature {
+  r: bigint;
+  kInverse: bigint;
+  yOdd: boolean;
+}
+
+/** Big-endian bytes to bigint. */
+export function bytesToBigInt(bytes: Uint8Array): bigint {
+  return BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex'));
+}
+
+function bigIntTo32(value: bigint, into: Uint8Array, offset: number): void {
+  into.set(Buffer.from(value.toString(16).padStart(64, '0'), 'hex'), offset);
+}
+
+/** A pool of presignatures for one curve, refilled in batches. */
+export class PresignaturePool {
+  readonly #fn: IField<bigint>;
+  readonly #nonces: NonceSource;
+  readonly #batch: number;
+  readonly #pool: Presignature[] = [];
+  readonly #scalars = new WeakMap<Uint8Array, bigint>();
+  #topUpScheduled = false;
+
+  /**
+   * @param fn - the scalar field (integers mod the group order n).
+   * @param nonces - fresh nonces with their points.
+   * @param batch - presignatures made per refill (one inversion each).
+   */
+  constructor(fn: IField<bigint>, nonces: NonceSource, batch = 32) {
+    this.#fn = fn;
+    this.#nonces = nonces;
+    this.#batch = batch;
+  }
+
+  /** Presignatures ready now. */
+  get size(): number {
+    return this.#pool.length;
+  }
+
+  /**
+   * Signs the 32-byte digest `digest` with the private scalar `privateKey` (checked by the
+   * caller: 32 bytes, 1 <= d < n). s is returned as computed, not forced low.
+   */
+  sign(privateKey: Uint8Array, digest: Uint8Array): Presigned {
+    const fn = this.#fn;
+    let d = this.#scalars.get(privateKey);
+    if (d === undefined) {
+      d = bytesToBigInt(privateKey);
+      this.#scalars.set(privateKey, d);
+    }
+    const z = fn.create(bytesToBigInt(digest));
+    for (;;) {
+      const pre = this.#pool.pop() ?? this.#refillAndTake();
+      const s = fn.mul(pre.kInverse, fn.add(z, fn.mul(pre.r, d)));
+      if (s === 0n) continue; // probability about 2^-256: use another nonce
+      if (this.#pool.length < this.#batch / 2) this.#scheduleTopUp();
+      const signature = new Uint8Array(64);
+      bigIntTo32(pre.r, signature, 0);
+      bigIntTo32(s, signature, 32);
+      return { signature, recoveryId: pre.yOdd ? 1 : 0 };
+    }
+  }
+
+  /** Makes one batch of presignatures now. */
+  refill(): void {
+    const fn = this.#fn;
+    const fresh: Presignature[] = [];
+    const ks: bigint[] = [];
+    while (fresh.length < this.#batch) {
+      const nonce = this.#nonces();
+      // r = R.x mod n; R.x >= n happens with probability about 2^-128 and the device's 0/1
+      // recovery id cannot express it, so such a nonce is skipped rather than used.
+      const x = bytesToBigInt(nonce.x);
+      if (x >= fn.ORDER || x === 0n) continue;
+      fresh.push({ r: x, kInverse: 0n, yOdd: nonce.yOdd });
+      ks.push(nonce.k);
+    }
+    const inverses = fn.invertBatch(ks);
+    for (let i = 0; i < fresh.length; i++) {
+      const pre = fresh[i];
+      const inverse = inverses[i];
+      if (pre && inverse !== undefined) {
+        pre.kInverse = inverse;
+        this.#pool.push(pre);
+      }
+    }
+  }
+
+  #refillAndTake(): Presignature {
+    this.refill();
+    const pre = this.#pool.pop();
+    if (!pre) throw new Error('presignature pool refill produced nothing');
+    return pre;
+  }
+
+  /** Tops the pool up once the current event-loop turn is done (after replies are written). */
+  #scheduleTopUp(): void {
+    if (this.#topUpScheduled) return;
+    this.#topUpScheduled = true;
+    setImmediate(() => {
+      this.#topUpScheduled = false;
+      if (this.#pool.length < this.#batch) this.refill();
+    }).unref();
+  }
+}

@@ -118,6 +118,27 @@ void describe('fast ECDSA signing', () => {
   });
 });
 
+void test('a pool tops itself up in the background, one nonce per turn, to two batches', async () => {
+  let made = 0;
+  const source = randomNonces(p256.Point.Fn.ORDER, nobleBaseMultiply(p256));
+  const pool = new PresignaturePool(
+    p256.Point.Fn,
+    () => {
+      made++;
+      return source();
+    },
+    4,
+  );
+  pool.sign(p256.utils.randomSecretKey(rng.bytes(48)), rng.bytes(32));
+  assert.equal(pool.size, 3);
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  await turn();
+  assert.equal(made, 5, 'one nonce per turn');
+  for (let i = 0; i < 20; i++) await turn();
+  assert.equal(pool.size, 7, 'one more batch of four, the last nonce still pending');
+  assert.equal(made, 9, 'seven ready plus one pending make two batches');
+});
+
 void describe('fast Ed25519 signing', () => {
   void test('libsodium and OpenSSL give the signature noble gives (RFC 8032 is deterministic)', () => {
     for (let i = 0; i < 24; i++) {

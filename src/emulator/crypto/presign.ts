@@ -55,6 +55,13 @@ interface Presignature {
   yOdd: boolean;
 }
 
+/** A nonce whose point is known but whose inverse is still to be computed with its batch. */
+interface PendingNonce {
+  r: bigint;
+  k: bigint;
+  yOdd: boolean;
+}
+
 /** Big-endian bytes to bigint. */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
   return BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex'));
@@ -70,6 +77,7 @@ export class PresignaturePool {
   readonly #nonces: NonceSource;
   readonly #batch: number;
   readonly #pool: Presignature[] = [];
+  #pending: PendingNonce[] = [];
   readonly #scalars = new WeakMap<Uint8Array, bigint>();
   #topUpScheduled = false;
 
@@ -105,7 +113,7 @@ export class PresignaturePool {
       const pre = this.#pool.pop() ?? this.#refillAndTake();
       const s = fn.mul(pre.kInverse, fn.add(z, fn.mul(pre.r, d)));
       if (s === 0n) continue; // probability about 2^-256: use another nonce
-      if (this.#pool.length < this.#batch / 2) this.#scheduleTopUp();
+      if (this.#pool.length < this.#batch) this.#scheduleTopUp();
       const signature = new Uint8Array(64);
       bigIntTo32(pre.r, signature, 0);
       bigIntTo32(s, signature, 32);
@@ -113,29 +121,36 @@ export class PresignaturePool {
     }
   }
 
-  /** Makes one batch of presignatures now. */
+  /** Makes presignatures now until a whole batch is ready. */
   refill(): void {
-    const fn = this.#fn;
-    const fresh: Presignature[] = [];
-    const ks: bigint[] = [];
-    while (fresh.length < this.#batch) {
+    this.#addNonces(this.#batch - this.#pending.length);
+    this.#finishBatch();
+  }
+
+  /** Adds `count` fresh nonces (with their points) to the batch being built. */
+  #addNonces(count: number): void {
+    const order = this.#fn.ORDER;
+    for (let added = 0; added < count;) {
       const nonce = this.#nonces();
       // r = R.x mod n; R.x >= n happens with probability about 2^-128 and the device's 0/1
       // recovery id cannot express it, so such a nonce is skipped rather than used.
       const x = bytesToBigInt(nonce.x);
-      if (x >= fn.ORDER || x === 0n) continue;
-      fresh.push({ r: x, kInverse: 0n, yOdd: nonce.yOdd });
-      ks.push(nonce.k);
+      if (x >= order || x === 0n) continue;
+      this.#pending.push({ r: x, k: nonce.k, yOdd: nonce.yOdd });
+      added++;
     }
-    const inverses = fn.invertBatch(ks);
-    for (let i = 0; i < fresh.length; i++) {
-      const pre = fresh[i];
-      const inverse = inverses[i];
-      if (pre && inverse !== undefined) {
-        pre.kInverse = inverse;
-        this.#pool.push(pre);
-      }
-    }
+  }
+
+  /** Inverts the pending nonces together and moves them into the pool. */
+  #finishBatch(): void {
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    const inverses = this.#fn.invertBatch(pending.map((p) => p.k));
+    pending.forEach((p, i) => {
+      const kInverse = inverses[i];
+      if (kInverse !== undefined) this.#pool.push({ r: p.r, kInverse, yOdd: p.yOdd });
+    });
   }
 
   #refillAndTake(): Presignature {
@@ -145,13 +160,20 @@ export class PresignaturePool {
     return pre;
   }
 
-  /** Tops the pool up once the current event-loop turn is done (after replies are written). */
+  /**
+   * Tops the pool up in the background, one nonce per event-loop turn, after that turn's
+   * replies are written: a single point multiplication fits in the gap before a client's next
+   * request, so one-at-a-time callers rarely wait for it. Busy pipelined callers outrun the
+   * top-up and refill a whole batch when the pool runs dry.
+   */
   #scheduleTopUp(): void {
     if (this.#topUpScheduled) return;
     this.#topUpScheduled = true;
     setImmediate(() => {
       this.#topUpScheduled = false;
-      if (this.#pool.length < this.#batch) this.refill();
+      this.#addNonces(1);
+      if (this.#pending.length >= this.#batch) this.#finishBatch();
+      if (this.#pool.length + this.#pending.length < 2 * this.#batch) this.#scheduleTopUp();
     }).unref();
   }
 }

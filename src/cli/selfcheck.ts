@@ -1,9 +1,11 @@
 /**
  * `zkbridge selfcheck`: known-answer checks of the checksums and the frame codec on every
- * backend, a cross-backend comparison on random streams, and a short throughput reading.
+ * backend, a cross-backend comparison on random streams, a short throughput reading, and which
+ * native signing code the emulator uses here.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { ed25519Backend, secp256k1Backend } from '../emulator/crypto/fast_sign.js';
 import {
   FrameKind,
   addonUnavailableReason,
@@ -141,7 +143,8 @@ export function selfcheck(json: boolean): number {
   const speed = Object.fromEntries(backends.map((b) => [b.name, throughput(b)]));
   const ok = checks.every((c) => c.ok);
   if (json) {
-    console.log(JSON.stringify({ ok, backend: backend.name, checks, speed }));
+    const signing = { secp256k1: secp256k1Backend, ed25519: ed25519Backend };
+    console.log(JSON.stringify({ ok, backend: backend.name, signing, checks, speed }));
     return ok ? 0 : 1;
   }
   console.log(`zkbridge codec self-check (backend in use: ${backend.name})`);
@@ -153,6 +156,9 @@ export function selfcheck(json: boolean): number {
         `decode ${(Number(s['decode64_fps']) / 1e6).toFixed(2)} M frames/s (64-byte payloads)`,
     );
   }
+  console.log(
+    `  emulator signing: secp256k1 nonce points by ${secp256k1Backend}, Ed25519 by ${ed25519Backend}`,
+  );
   console.log(ok ? 'self-check passed' : 'self-check FAILED');
   return ok ? 0 : 1;
 }

@@ -7,12 +7,14 @@
 import { Command, Status } from '../protocol/constants.generated.js';
 import { decodeResponse, encodeRequest, type Payload } from '../protocol/payload_codec.js';
 import { addressFromEnv, parseAddress, type DeviceAddress } from './address.js';
-import { DeviceConnection, type ConnectionOptions, type HelloInfo } from './connection.js';
+import type { HelloInfo } from './connection.js';
 import { startEmbedded, type EmbeddedEmulator, type EmbeddedOptions } from './embedded.js';
+import { DeviceError } from './errors.js';
+import { DeviceLink, type LinkOptions } from './link.js';
 import { keyTypeOf, type KeyTypeInput } from './key_types.js';
 
 /** Options of {@link Device.connect}. */
-export interface DeviceOptions extends ConnectionOptions {
+export interface DeviceOptions extends LinkOptions {
   /** `unix:/path`, `tcp:host:port` or `emulator`; default `ZKBRIDGE_DEVICE`, else `emulator`. */
   address?: string | DeviceAddress;
   /** Settings of the embedded emulator when the address is `emulator`. */
@@ -46,12 +48,17 @@ function digest32(digest: Uint8Array): Uint8Array {
  * ```
  */
 export class Device {
-  readonly #link: DeviceConnection;
+  readonly #link: DeviceLink;
   readonly #embedded: EmbeddedEmulator | undefined;
 
-  private constructor(link: DeviceConnection, embedded: EmbeddedEmulator | undefined) {
+  private constructor(link: DeviceLink, embedded: EmbeddedEmulator | undefined) {
     this.#link = link;
     this.#embedded = embedded;
+    void embedded?.exited.then((code) => {
+      // Nobody restarts an embedded emulator: waiting for it to come back would be futile.
+      const why = `the embedded emulator exited (${code ?? 'killed'})`;
+      return link.close(DeviceError.client('ERR_DEVICE_UNREACHABLE', why));
+    });
   }
 
   /** Connects to the configured device (see {@link DeviceOptions.address}). */
@@ -63,14 +70,11 @@ export class Device {
           ? parseAddress(options.address)
           : options.address;
     if (address.kind !== 'emulator') {
-      return new Device(await DeviceConnection.open(address, options), undefined);
+      return new Device(await DeviceLink.open(address, options), undefined);
     }
     const embedded = await startEmbedded(options.emulator);
     try {
-      const link = await DeviceConnection.open(
-        { kind: 'unix', path: embedded.socketPath },
-        options,
-      );
+      const link = await DeviceLink.open({ kind: 'unix', path: embedded.socketPath }, options);
       return new Device(link, embedded);
     } catch (error) {
       await embedded.stop();
@@ -78,9 +82,14 @@ export class Device {
     }
   }
 
-  /** Model, serial, firmware and limits reported at connection. */
+  /** Model, serial, firmware and limits reported at connection (the latest, after a reconnect). */
   get info(): HelloInfo {
     return this.#link.hello;
+  }
+
+  /** True while the link to the device is up (it is re-established after a device restart). */
+  get connected(): boolean {
+    return this.#link.connected;
   }
 
   /** Closes the connection (and stops the embedded emulator, if any). */

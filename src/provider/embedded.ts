@@ -24,6 +24,8 @@ export interface EmbeddedOptions {
 /** A running embedded emulator. */
 export interface EmbeddedEmulator {
   readonly socketPath: string;
+  /** Settles with the exit code (null when killed by a signal) when the process ends. */
+  readonly exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,11 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     ...(options.keySlots === undefined ? [] : ['--key-slots', String(options.keySlots)]),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      resolve(code);
+    });
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
@@ -65,9 +72,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   }
   return {
     socketPath,
+    exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
       }

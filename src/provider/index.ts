@@ -7,4 +7,5 @@ export { Device, type DeviceOptions, type DigestSignature } from './device.js';
 export { DeviceError, type ClientErrorCode } from './errors.js';
 export { parseAddress, addressFromEnv, type DeviceAddress } from './address.js';
 export { keyTypeOf, type KeyTypeInput } from './key_types.js';
-export type { HelloInfo } from './connection.js';
+export type { ConnectionOptions, HelloInfo } from './connection.js';
+export type { LinkOptions, ReconnectOptions } from './link.js';

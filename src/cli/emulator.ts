@@ -1,23 +1,62 @@
 /**
- * `zkbridge emulator run --model M --state DIR --socket PATH [--tcp PORT]`: runs an emulated
- * device in the foreground (for systemd, tests and the embedded mode). Prints one line
- * `ready <socket> <tcp-port|->` once it serves, then runs until SIGINT/SIGTERM.
+ * `zkbridge emulator run|start|stop|status`.
+ *
+ * `run` serves an emulated device in the foreground (for systemd, tests and the embedded mode):
+ * it prints one line `ready <socket> <tcp-port|->` once it serves, then runs until
+ * SIGINT/SIGTERM. `start`, `stop` and `status` manage the same service in the background
+ * (src/cli/emulator_daemon.ts).
  */
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EmulatedDevice } from '../emulator/device.js';
 import { MODEL_NAMES, type ModelName } from '../emulator/models.js';
 import { defaultSocketPath, defaultStateDir } from '../emulator/paths.js';
 import { DeviceServer } from '../emulator/server.js';
+import {
+  defaultPidFile,
+  emulatorStatus,
+  startEmulator,
+  stopEmulator,
+  type RunSettings,
+} from './emulator_daemon.js';
 import { UsageError } from './usage.js';
 
-const HELP = `usage: zkbridge emulator run [options]
+const HELP = `usage: zkbridge emulator <command> [options]
 
+commands:
+  run                run an emulated device in the foreground
+  start              run it in the background; prints its pid once it serves
+  stop               stop the background emulator (SIGTERM, SIGKILL after 10 s)
+  status             running or not; model, serial, firmware (exit 3 when not running)
+
+options of run and start:
   --model M          ${MODEL_NAMES.join(' | ')} (default hsm6)
   --state DIR        state directory (default: $ZKBRIDGE_STATE_DIR or ~/.local/state/zkbridge/<model>)
   --socket PATH      Unix socket (default: $ZKBRIDGE_SOCKET or $XDG_RUNTIME_DIR/zkbridge/device.sock)
   --tcp PORT         also serve TCP on 127.0.0.1 (0 = any free port)
   --key-slots N      size of the generated key store (default 512; raise for scale tests)
-  --firmware V       firmware version to report`;
+  --firmware V       firmware version to report
+
+options of start, stop and status:
+  --socket PATH      as above
+  --pid-file FILE    pid file (default: emulator.pid next to the socket)
+  --log FILE         (start) output of the emulator (default: <state dir>/emulator.log)
+  --json             (start, status) print one JSON object`;
+
+const RUN_OPTIONS = {
+  model: { type: 'string' },
+  state: { type: 'string' },
+  socket: { type: 'string' },
+  tcp: { type: 'string' },
+  'key-slots': { type: 'string' },
+  firmware: { type: 'string' },
+} as const;
+
+const DAEMON_OPTIONS = {
+  socket: { type: 'string' },
+  'pid-file': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
 
 function modelName(value: string | undefined): ModelName {
   const name = value ?? 'hsm6';
@@ -35,47 +74,47 @@ function integer(value: string | undefined, name: string, max: number): number |
   return n;
 }
 
-/** Runs `zkbridge emulator ...`; resolves with the exit code when the service stops. */
-export async function emulatorCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'run') {
-    console.log(HELP);
-    return sub === undefined || sub === 'help' || sub === '--help' ? 0 : 2;
-  }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      model: { type: 'string' },
-      state: { type: 'string' },
-      socket: { type: 'string' },
-      tcp: { type: 'string' },
-      'key-slots': { type: 'string' },
-      firmware: { type: 'string' },
-    },
-    strict: true,
-  });
+function runSettings(values: {
+  model?: string | undefined;
+  state?: string | undefined;
+  socket?: string | undefined;
+  tcp?: string | undefined;
+  'key-slots'?: string | undefined;
+  firmware?: string | undefined;
+}): RunSettings {
   const model = modelName(values.model);
   const generatedMax = integer(values['key-slots'], '--key-slots', 1_000_000);
   const port = integer(values.tcp, '--tcp', 65535);
-  const device = await EmulatedDevice.open({
+  return {
     model,
     stateDir: values.state ?? defaultStateDir(model),
+    socketPath: values.socket ?? defaultSocketPath(),
+    ...(port === undefined ? {} : { port }),
     ...(generatedMax === undefined ? {} : { generatedMax }),
     ...(values.firmware === undefined ? {} : { firmware: values.firmware }),
+  };
+}
+
+/** Serves in the foreground until SIGINT/SIGTERM. */
+async function run(settings: RunSettings): Promise<number> {
+  const device = await EmulatedDevice.open({
+    model: settings.model,
+    stateDir: settings.stateDir,
+    ...(settings.generatedMax === undefined ? {} : { generatedMax: settings.generatedMax }),
+    ...(settings.firmware === undefined ? {} : { firmware: settings.firmware }),
   });
-  const socketPath = values.socket ?? defaultSocketPath();
   let server: DeviceServer;
   try {
     server = await DeviceServer.start({
       engine: device,
-      socketPath,
-      ...(port === undefined ? {} : { tcp: { port } }),
+      socketPath: settings.socketPath,
+      ...(settings.port === undefined ? {} : { tcp: { port: settings.port } }),
     });
   } catch (error) {
     await device.close();
     throw error;
   }
-  console.log(`ready ${socketPath} ${server.tcpPort ?? '-'}`);
+  console.log(`ready ${settings.socketPath} ${server.tcpPort ?? '-'}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -83,4 +122,53 @@ export async function emulatorCommand(argv: string[]): Promise<number> {
   await server.close();
   await device.close();
   return 0;
+}
+
+/** Runs `zkbridge emulator ...`; resolves with the exit code. */
+export async function emulatorCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'run': {
+      const { values } = parseArgs({ args: rest, options: RUN_OPTIONS, strict: true });
+      return run(runSettings(values));
+    }
+    case 'start': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { ...RUN_OPTIONS, ...DAEMON_OPTIONS, log: { type: 'string' } },
+        strict: true,
+      });
+      const settings = runSettings(values);
+      const stateDir = resolve(settings.stateDir);
+      const socketPath = resolve(settings.socketPath);
+      return startEmulator({
+        ...settings,
+        stateDir,
+        socketPath,
+        logFile: resolve(values.log ?? join(stateDir, 'emulator.log')),
+        pidFile: resolve(values['pid-file'] ?? defaultPidFile(socketPath)),
+        json: values.json === true,
+      });
+    }
+    case 'stop':
+    case 'status': {
+      const { values } = parseArgs({ args: rest, options: DAEMON_OPTIONS, strict: true });
+      const socketPath = resolve(values.socket ?? defaultSocketPath());
+      const target = {
+        socketPath,
+        pidFile: resolve(values['pid-file'] ?? defaultPidFile(socketPath)),
+      };
+      if (sub === 'status') return emulatorStatus({ ...target, json: values.json === true });
+      if (values.json === true) throw new UsageError('stop takes no --json');
+      return stopEmulator(target);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(HELP);
+      return 0;
+    default:
+      throw new UsageError(`unknown emulator command '${sub}' (see 'zkbridge emulator help')`);
+  }
 }

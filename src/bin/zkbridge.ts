@@ -11,7 +11,7 @@ import { UsageError } from '../cli/usage.js';
 const USAGE = `usage: zkbridge <command> [options]
 
 commands:
-  emulator run [...]   run an emulated device in the foreground ('zkbridge emulator help')
+  emulator run|start|stop|status   run an emulated device in the foreground or background ('zkbridge emulator help')
   selfcheck [--json]   check the checksums and frame codec on every backend, with timings
   help                 show this text
 

@@ -6,7 +6,8 @@
  */
 export { Crypto, createCrypto, type CryptoOptions } from './crypto.js';
 export { CryptoKey } from './crypto_key.js';
-export { SubtleCrypto } from './subtle.js';
+export { SubtleCrypto, type AlgorithmParams } from './subtle.js';
+export type { CryptoKeyPair } from './crypto_key.js';
 export { KeyStore, type GetKeyOptions, type SlotInfo } from './key_store.js';
 export { install, uninstall, installedCrypto } from './install.js';
 export { domError, type DomErrorName } from './errors.js';

@@ -41,6 +41,9 @@ import {
 } from './operations.js';
 
 type AnyKey = webcrypto.CryptoKey | CryptoKey;
+
+/** An algorithm: its name, or a dictionary with `name` and the algorithm's members. */
+export type AlgorithmParams = string | { name: string; [member: string]: unknown };
 type Usages = readonly webcrypto.KeyUsage[];
 
 /** Node's own subtle, typed loosely: it validates its arguments itself. */
@@ -127,7 +130,7 @@ export class SubtleCrypto {
 
   /** Key pairs with `extractable: false` on a device curve are made in a new device slot. */
   generateKey(
-    algorithm: webcrypto.AlgorithmIdentifier,
+    algorithm: AlgorithmParams,
     extractable: boolean,
     keyUsages: readonly webcrypto.KeyUsage[],
   ): Promise<CryptoKeyPair | webcrypto.CryptoKeyPair | webcrypto.CryptoKey> {
@@ -157,7 +160,7 @@ export class SubtleCrypto {
   importKey(
     format: webcrypto.KeyFormat,
     keyData: webcrypto.BufferSource | webcrypto.JsonWebKey,
-    algorithm: webcrypto.AlgorithmIdentifier,
+    algorithm: AlgorithmParams,
     extractable: boolean,
     keyUsages: readonly webcrypto.KeyUsage[],
   ): Promise<AnyKey> {
@@ -179,7 +182,7 @@ export class SubtleCrypto {
   }
 
   sign(
-    algorithm: webcrypto.AlgorithmIdentifier,
+    algorithm: AlgorithmParams,
     key: AnyKey,
     data: webcrypto.BufferSource,
   ): Promise<ArrayBuffer> {
@@ -195,7 +198,7 @@ export class SubtleCrypto {
   }
 
   verify(
-    algorithm: webcrypto.AlgorithmIdentifier,
+    algorithm: AlgorithmParams,
     key: AnyKey,
     signature: webcrypto.BufferSource,
     data: webcrypto.BufferSource,
@@ -214,7 +217,7 @@ export class SubtleCrypto {
   }
 
   deriveBits(
-    algorithm: webcrypto.AlgorithmIdentifier,
+    algorithm: AlgorithmParams,
     baseKey: AnyKey,
     length?: number | null,
   ): Promise<ArrayBuffer> {
@@ -227,9 +230,9 @@ export class SubtleCrypto {
   }
 
   deriveKey(
-    algorithm: webcrypto.AlgorithmIdentifier,
+    algorithm: AlgorithmParams,
     baseKey: AnyKey,
-    derivedKeyType: webcrypto.AlgorithmIdentifier,
+    derivedKeyType: AlgorithmParams,
     extractable: boolean,
     keyUsages: readonly webcrypto.KeyUsage[],
   ): Promise<webcrypto.CryptoKey> {
@@ -243,15 +246,12 @@ export class SubtleCrypto {
     });
   }
 
-  digest(
-    algorithm: webcrypto.AlgorithmIdentifier,
-    data: webcrypto.BufferSource,
-  ): Promise<ArrayBuffer> {
+  digest(algorithm: AlgorithmParams, data: webcrypto.BufferSource): Promise<ArrayBuffer> {
     return native.digest(algorithm, data);
   }
 
   encrypt(
-    algorithm: webcrypto.AlgorithmIdentifier,
+    algorithm: AlgorithmParams,
     key: AnyKey,
     data: webcrypto.BufferSource,
   ): Promise<ArrayBuffer> {
@@ -263,7 +263,7 @@ export class SubtleCrypto {
   }
 
   decrypt(
-    algorithm: webcrypto.AlgorithmIdentifier,
+    algorithm: AlgorithmParams,
     key: AnyKey,
     data: webcrypto.BufferSource,
   ): Promise<ArrayBuffer> {
@@ -278,7 +278,7 @@ export class SubtleCrypto {
     format: webcrypto.KeyFormat,
     key: AnyKey,
     wrappingKey: AnyKey,
-    wrapAlgorithm: webcrypto.AlgorithmIdentifier,
+    wrapAlgorithm: AlgorithmParams,
   ): Promise<ArrayBuffer> {
     return run(() => {
       if (isDeviceKey(key) && key.type === 'private') {
@@ -304,8 +304,8 @@ export class SubtleCrypto {
     format: webcrypto.KeyFormat,
     wrappedKey: webcrypto.BufferSource,
     unwrappingKey: AnyKey,
-    unwrapAlgorithm: webcrypto.AlgorithmIdentifier,
-    unwrappedKeyAlgorithm: webcrypto.AlgorithmIdentifier,
+    unwrapAlgorithm: AlgorithmParams,
+    unwrappedKeyAlgorithm: AlgorithmParams,
     extractable: boolean,
     keyUsages: readonly webcrypto.KeyUsage[],
   ): Promise<webcrypto.CryptoKey> {
@@ -324,7 +324,7 @@ export class SubtleCrypto {
     });
   }
 
-  #signatureAlgorithm(algorithm: webcrypto.AlgorithmIdentifier): {
+  #signatureAlgorithm(algorithm: AlgorithmParams): {
     name: HsmAlgorithmName;
     hash?: HashName;
   } {
@@ -335,7 +335,7 @@ export class SubtleCrypto {
   }
 
   async #derive(
-    algorithm: webcrypto.AlgorithmIdentifier,
+    algorithm: AlgorithmParams,
     baseKey: CryptoKey,
     usage: 'deriveBits' | 'deriveKey',
     length: number | null,
@@ -369,9 +369,9 @@ export class SubtleCrypto {
 }
 
 /** Bits a derived key of `algorithm` needs (AES: its length; HMAC: its length or the hash's). */
-function derivedLength(algorithm: webcrypto.AlgorithmIdentifier): number | null {
+function derivedLength(algorithm: AlgorithmParams): number | null {
   if (typeof algorithm !== 'object') return null;
-  const a = algorithm as { name?: string; length?: number; hash?: webcrypto.AlgorithmIdentifier };
+  const a = algorithm as { name?: string; length?: number; hash?: AlgorithmParams };
   if (typeof a.length === 'number') return a.length;
   const name = (a.name ?? '').toUpperCase();
   if (name === 'HMAC') {

@@ -7,6 +7,7 @@
  * (src/cli/emulator_daemon.ts).
  */
 import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { EmulatedDevice } from '../emulator/device.js';
 import { MODEL_NAMES, type ModelName } from '../emulator/models.js';
@@ -37,6 +38,10 @@ options of run and start:
   --key-slots N      size of the generated key store (default 512; raise for scale tests)
   --firmware V       firmware version to report
 
+options of run for a parent that embeds it as a private child process:
+  --stdin-lifeline   stop when standard input closes (the parent has gone)
+  --remove-on-exit D delete directory D (its private socket and state) after stopping
+
 options of start, stop and status:
   --socket PATH      as above
   --pid-file FILE    pid file (default: emulator.pid next to the socket)
@@ -50,6 +55,12 @@ const RUN_OPTIONS = {
   tcp: { type: 'string' },
   'key-slots': { type: 'string' },
   firmware: { type: 'string' },
+} as const;
+
+/** Options for a parent that embeds the emulator as its private child process. */
+const EMBEDDING_OPTIONS = {
+  'stdin-lifeline': { type: 'boolean' },
+  'remove-on-exit': { type: 'string' },
 } as const;
 
 const DAEMON_OPTIONS = {
@@ -95,8 +106,16 @@ function runSettings(values: {
   };
 }
 
-/** Serves in the foreground until SIGINT/SIGTERM. */
-async function run(settings: RunSettings): Promise<number> {
+/** How an embedding parent ties the service's life to its own. */
+interface Embedding {
+  /** Stop when standard input closes (the parent exited, however it ended). */
+  stdinLifeline: boolean;
+  /** A private directory (socket and state) to delete after stopping. */
+  removeOnExit?: string;
+}
+
+/** Serves in the foreground until SIGINT/SIGTERM (or, embedded, until the parent goes). */
+async function run(settings: RunSettings, embedding: Embedding): Promise<number> {
   const device = await EmulatedDevice.open({
     model: settings.model,
     stateDir: settings.stateDir,
@@ -118,9 +137,15 @@ async function run(settings: RunSettings): Promise<number> {
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    if (embedding.stdinLifeline) {
+      process.stdin.once('close', resolve);
+      process.stdin.resume();
+    }
   });
   await server.close();
   await device.close();
+  if (embedding.removeOnExit) await rm(embedding.removeOnExit, { recursive: true, force: true });
+  process.stdin.destroy();
   return 0;
 }
 
@@ -129,8 +154,17 @@ export async function emulatorCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'run': {
-      const { values } = parseArgs({ args: rest, options: RUN_OPTIONS, strict: true });
-      return run(runSettings(values));
+      const { values } = parseArgs({
+        args: rest,
+        options: { ...RUN_OPTIONS, ...EMBEDDING_OPTIONS },
+        strict: true,
+      });
+      return run(runSettings(values), {
+        stdinLifeline: values['stdin-lifeline'] === true,
+        ...(values['remove-on-exit'] === undefined
+          ? {}
+          : { removeOnExit: values['remove-on-exit'] }),
+      });
     }
     case 'start': {
       const { values } = parseArgs({

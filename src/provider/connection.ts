@@ -273,6 +273,7 @@ export class DeviceConnection {
     }
     const requestId = this.#allocateId();
     const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
+    if (this.#pending.size === 0) this.#socket.ref(); // a request in flight keeps Node running
     this.#pending.set(requestId, { command, resolve, reject, deadline, timeoutMs });
     this.#armTimer(deadline);
     const message: Message = { kind: FrameKind.Request, requestId, command, status: 0, payload };
@@ -323,6 +324,7 @@ export class DeviceConnection {
       );
     }
     if (next < Infinity) this.#armTimer(next);
+    else if (this.#pending.size === 0) this.#socket.unref();
   }
 
   #receive(chunk: Uint8Array): void {
@@ -345,6 +347,7 @@ export class DeviceConnection {
     const pending = this.#pending.get(requestId);
     if (!pending) return; // not ours (or answered twice): ignore
     this.#pending.delete(requestId);
+    if (this.#pending.size === 0) this.#socket.unref(); // an idle link does not
     pending.resolve({ status: message.status, payload: message.payload });
     this.#drainQueue();
   }

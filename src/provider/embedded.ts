@@ -52,8 +52,13 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     '--socket',
     socketPath,
     ...(options.keySlots === undefined ? [] : ['--key-slots', String(options.keySlots)]),
+    // The child lives as long as this process: it stops when our end of its stdin closes
+    // (however this process ends) and then deletes its private directory.
+    '--stdin-lifeline',
+    '--remove-on-exit',
+    dir,
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
       resolve(code);
@@ -69,6 +74,11 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
     throw error;
+  }
+  // Neither the child nor its pipes keep this process alive; the device connection decides.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) {
+    (stream as unknown as { unref?: () => void } | null)?.unref?.();
   }
   return {
     socketPath,

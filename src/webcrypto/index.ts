@@ -11,3 +11,10 @@ export type { CryptoKeyPair } from './crypto_key.js';
 export { KeyStore, type GetKeyOptions, type SlotInfo } from './key_store.js';
 export { install, uninstall, installedCrypto } from './install.js';
 export { domError, type DomErrorName } from './errors.js';
+export {
+  signES256K,
+  signES256KJwt,
+  verifyES256KJwt,
+  type VerifiedJwt,
+  type VerifyOptions,
+} from './es256k.js';

@@ -50,11 +50,7 @@ try {
     );
     const hsm = (): Promise<ArrayBuffer> => zk.subtle.sign(signAlgorithm, device.privateKey, data);
     const native = (): Promise<ArrayBuffer> =>
-      webcrypto.subtle.sign(
-        signAlgorithm as unknown as webcrypto.EcdsaParams,
-        soft.privateKey,
-        data,
-      );
+      webcrypto.subtle.sign(signAlgorithm, soft.privateKey, data);
     await rate(hsm, 8); // warm up both sides
     await rate(native, 8);
     const best = { nativeSeq: 0, hsmSeq: 0, native: 0, hsm: 0 };

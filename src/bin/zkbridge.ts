@@ -3,6 +3,7 @@
  * The `zkbridge` command line. Subcommands grow with the project; each lives in src/cli/.
  * Errors are one line on stderr; exit codes: 0 ok, 1 failure, 2 usage error.
  */
+import { CERT_HELP, certCommand } from '../cli/cert_commands.js';
 import { DEVICE_HELP, deviceCommand } from '../cli/device_commands.js';
 import { emulatorCommand } from '../cli/emulator.js';
 import { selfcheck } from '../cli/selfcheck.js';
@@ -15,7 +16,9 @@ commands:
   selfcheck [--json]   check the checksums and frame codec on every backend, with timings
   help                 show this text
 
-${DEVICE_HELP}`;
+${DEVICE_HELP}
+
+${CERT_HELP}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,6 +32,9 @@ async function main(argv: string[]): Promise<number> {
     case 'verify':
     case 'foreign':
       return deviceCommand(command, rest);
+    case 'csr':
+    case 'cert':
+      return certCommand(command, rest);
     case 'selfcheck':
       return selfcheck(rest.includes('--json'));
     case undefined:

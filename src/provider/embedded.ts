@@ -85,6 +85,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
+        child.ref(); // waiting for it must keep this process alive until it has gone
         child.kill('SIGTERM');
         await exited;
       }

@@ -3,13 +3,17 @@
  * The `zkbridge` command line. Subcommands grow with the project; each lives in src/cli/.
  * Errors are one line on stderr; exit codes: 0 ok, 1 failure, 2 usage error.
  */
-import { CERT_HELP, certCommand } from '../cli/cert_commands.js';
-import { DEVICE_HELP, deviceCommand } from '../cli/device_commands.js';
-import { emulatorCommand } from '../cli/emulator.js';
-import { selfcheck } from '../cli/selfcheck.js';
 import { UsageError } from '../cli/usage.js';
 
-const USAGE = `usage: zkbridge <command> [options]
+// Each subcommand's modules load only when it runs: a `zkbridge emulator run` (started often, by
+// supervisors and the embedded mode) does not pay for certificates or WebCrypto.
+
+async function usage(): Promise<string> {
+  const [{ DEVICE_HELP }, { CERT_HELP }] = await Promise.all([
+    import('../cli/device_commands.js'),
+    import('../cli/cert_commands.js'),
+  ]);
+  return `usage: zkbridge <command> [options]
 
 commands:
   emulator run|start|stop|status   run an emulated device in the foreground or background ('zkbridge emulator help')
@@ -19,29 +23,30 @@ commands:
 ${DEVICE_HELP}
 
 ${CERT_HELP}`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'emulator':
-      return emulatorCommand(rest);
+      return (await import('../cli/emulator.js')).emulatorCommand(rest);
     case 'info':
     case 'random':
     case 'keys':
     case 'sign':
     case 'verify':
     case 'foreign':
-      return deviceCommand(command, rest);
+      return (await import('../cli/device_commands.js')).deviceCommand(command, rest);
     case 'csr':
     case 'cert':
-      return certCommand(command, rest);
+      return (await import('../cli/cert_commands.js')).certCommand(command, rest);
     case 'selfcheck':
-      return selfcheck(rest.includes('--json'));
+      return (await import('../cli/selfcheck.js')).selfcheck(rest.includes('--json'));
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      console.log(USAGE);
+      console.log(await usage());
       return 0;
     default:
       throw new UsageError(`unknown command '${command}' (see 'zkbridge help')`);

@@ -14,6 +14,9 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { SignJWT, decodeProtectedHeader, exportJWK, importJWK, jwtVerify } from 'jose';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import * as nc from 'node:crypto';
 import { startEmbedded, type EmbeddedEmulator } from '../../src/provider/embedded.ts';
 import {
   CryptoKey,
@@ -73,6 +76,88 @@ void test('install() serves jose ES256 and EdDSA with device keys; uninstall() r
   await uninstall();
   assert.equal(globalThis.crypto, original);
   assert.equal(installedCrypto(), undefined);
+});
+
+void test('an unchanged @peculiar/x509 CSR example uses device keys once installed', async () => {
+  // The library was imported (and took Node's crypto) before install(): install() repoints it.
+  const before: unknown = x509.cryptoProvider.get();
+  const zk = await install({ address });
+  try {
+    const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    const keys = await zk.subtle.generateKey(alg, false, ['sign', 'verify']);
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: 'CN=device-1, O=zkbridge',
+      keys: keys as never, // the library types keys with the DOM lib, which this project does not load
+      signingAlgorithm: alg,
+    });
+    assert.equal(await csr.verify(), true);
+    assert.equal(csr.subject, 'CN=device-1, O=zkbridge');
+  } finally {
+    await uninstall();
+  }
+  assert.equal(x509.cryptoProvider.get(), before);
+});
+
+void test('software algorithms through the installed object give exactly what Node gives', async () => {
+  const zk = await install({ address });
+  const native = nc.webcrypto.subtle;
+  try {
+    const data = nc.randomBytes(4096);
+    const raw = nc.randomBytes(32);
+    const iv = nc.randomBytes(16);
+    for (const hash of ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512']) {
+      assert.deepEqual(await crypto.subtle.digest(hash, data), await native.digest(hash, data));
+    }
+    for (const [alg, params] of [
+      ['AES-GCM', { name: 'AES-GCM', iv: iv.subarray(0, 12) }],
+      ['AES-CBC', { name: 'AES-CBC', iv }],
+      ['AES-CTR', { name: 'AES-CTR', counter: iv, length: 64 }],
+    ] as const) {
+      const ours = await zk.subtle.importKey('raw', raw, alg, false, ['encrypt', 'decrypt']);
+      const theirs = await native.importKey('raw', raw, alg, false, ['encrypt', 'decrypt']);
+      const sealed = await zk.subtle.encrypt(params, ours, data);
+      assert.deepEqual(sealed, await native.encrypt(params, theirs, data), alg);
+      assert.deepEqual(
+        new Uint8Array(await zk.subtle.decrypt(params, ours, sealed)),
+        new Uint8Array(data),
+      );
+    }
+    const hkdf = { name: 'HKDF', hash: 'SHA-256', salt: iv, info: raw.subarray(0, 8) };
+    const pbkdf2 = { name: 'PBKDF2', hash: 'SHA-512', salt: iv, iterations: 1000 };
+    for (const [name, params] of [
+      ['HKDF', hkdf],
+      ['PBKDF2', pbkdf2],
+    ] as const) {
+      const ours = await zk.subtle.importKey('raw', raw, name, false, ['deriveBits']);
+      const theirs = await native.importKey('raw', raw, name, false, ['deriveBits']);
+      assert.deepEqual(
+        await zk.subtle.deriveBits(params, ours, 256),
+        await native.deriveBits(params, theirs, 256),
+        name,
+      );
+    }
+    const rsa = nc.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pkcs8 = rsa.privateKey.export({ type: 'pkcs8', format: 'der' });
+    const rsaAlg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+    const ours = await zk.subtle.importKey('pkcs8', pkcs8, rsaAlg, false, ['sign']);
+    const theirs = await native.importKey('pkcs8', pkcs8, rsaAlg, false, ['sign']);
+    assert.deepEqual(
+      await zk.subtle.sign(rsaAlg, ours, data),
+      await native.sign(rsaAlg, theirs, data),
+    );
+    const kek = await zk.subtle.importKey('raw', raw, 'AES-KW', false, ['wrapKey']);
+    const hmac = await zk.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, true, [
+      'sign',
+    ]);
+    const wrapped = await zk.subtle.wrapKey('raw', hmac, kek, 'AES-KW');
+    const nativeKek = await native.importKey('raw', raw, 'AES-KW', false, ['wrapKey']);
+    const nativeHmac = await native.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, true, [
+      'sign',
+    ]);
+    assert.deepEqual(wrapped, await native.wrapKey('raw', nativeHmac, nativeKek, 'AES-KW'));
+  } finally {
+    await uninstall();
+  }
 });
 
 void test('a script importing zkbridge/install ends by itself and leaves nothing behind', async () => {

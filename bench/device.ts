@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Device } from '../src/provider/index.ts';
-import { Report } from './harness.ts';
+import { inFlightRate, Report } from './harness.ts';
 
 const report = new Report();
 const QUICK = process.argv.includes('--quick');
@@ -42,20 +42,8 @@ async function sequential(op: () => unknown): Promise<{ ops: number; lat: number
   return { ops: n / ((performance.now() - start) / 1000), lat };
 }
 
-/** Keeps `depth` operations in flight for SECONDS; returns ops/s. */
-async function pipelined(op: () => Promise<unknown>, depth: number): Promise<number> {
-  const end = performance.now() + SECONDS * 1000;
-  let n = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: depth }, async () => {
-      while (performance.now() < end) {
-        await op();
-        n++;
-      }
-    }),
-  );
-  return n / ((performance.now() - start) / 1000);
+function pipelined(op: () => Promise<unknown>, depth: number): Promise<number> {
+  return inFlightRate(op, depth, SECONDS);
 }
 
 /** An echo server in its own Node process (as the emulator is): prints a line when it listens. */

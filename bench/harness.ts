@@ -25,6 +25,29 @@ export function bestRate(fn: () => void, rounds = 3, ms = 300): number {
   return best;
 }
 
+/**
+ * Keeps `depth` calls of the asynchronous `op` in flight for `seconds`; returns completed calls
+ * per second.
+ */
+export async function inFlightRate(
+  op: () => Promise<unknown>,
+  depth: number,
+  seconds: number,
+): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: depth }, async () => {
+      while (performance.now() < end) {
+        await op();
+        n++;
+      }
+    }),
+  );
+  return n / ((performance.now() - start) / 1000);
+}
+
 /** Collects named figures, prints them readably, and as JSON last when asked. */
 export class Report {
   readonly #figures: Record<string, number | string> = {};

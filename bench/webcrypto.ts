@@ -5,9 +5,8 @@
  * `ed25519_native_ops`, `ed25519_hsm_ops` (64 concurrent); goal: hsm >= 50% of native.
  */
 import { webcrypto } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { createCrypto, type AlgorithmParams, type CryptoKeyPair } from '../src/webcrypto/index.ts';
-import { Report } from './harness.ts';
+import { inFlightRate, Report } from './harness.ts';
 
 const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 0.3 : 0.8;
@@ -17,20 +16,8 @@ const data = new TextEncoder().encode(
   'zkbridge webcrypto benchmark: a JWT signing input of some length',
 );
 
-/** Operations per second with `depth` calls in flight for SECONDS. */
-async function rate(op: () => Promise<unknown>, depth: number): Promise<number> {
-  const end = performance.now() + SECONDS * 1000;
-  let n = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: depth }, async () => {
-      while (performance.now() < end) {
-        await op();
-        n++;
-      }
-    }),
-  );
-  return n / ((performance.now() - start) / 1000);
+function rate(op: () => Promise<unknown>, depth: number): Promise<number> {
+  return inFlightRate(op, depth, SECONDS);
 }
 
 const zk = await createCrypto(); // ZKBRIDGE_DEVICE, or an embedded emulator

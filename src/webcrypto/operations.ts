@@ -15,7 +15,8 @@ import {
 } from 'node:crypto';
 import { KeyType } from '../protocol/constants.generated.js';
 import type { HashName, KeyAlgorithmShape } from './algorithms.js';
-import { keyData, makeKey, publicKeyObject, type CryptoKey } from './crypto_key.js';
+import type { Device } from '../provider/device.js';
+import { keyData, makeKey, publicJwk, publicKeyObject, type CryptoKey } from './crypto_key.js';
 import { domError } from './errors.js';
 import { deviceFailure } from './key_store.js';
 
@@ -39,7 +40,7 @@ export function ecdsaDigest(hash: HashName, data: Uint8Array): Uint8Array {
   return out;
 }
 
-function slotOf(key: CryptoKey): { device: import('../provider/device.js').Device; slot: number } {
+function slotOf(key: CryptoKey): { device: Device; slot: number } {
   const { slot } = keyData(key);
   if (!slot || slot.foreign) throw domError('InvalidAccessError', 'the key has no private half');
   return slot;
@@ -159,13 +160,7 @@ export function importK256Public(
     } else if (format === 'raw') {
       const raw = bytesOf(keyData);
       if (raw.length !== 65 || raw[0] !== 0x04) throw new Error('raw K-256 keys are 04||X||Y');
-      const b64u = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
-      const jwk = {
-        kty: 'EC',
-        crv: 'secp256k1',
-        x: b64u(raw.subarray(1, 33)),
-        y: b64u(raw.subarray(33)),
-      };
+      const jwk = publicJwk(KeyType.SECP256K1, raw.subarray(1));
       object = createPublicKey({ key: jwk, format: 'jwk' });
     } else if (format === 'pkcs8') {
       throw domError(

@@ -123,6 +123,14 @@ const char *zkb_status_name(uint16_t code) {
         return "ERR_NOT_LOGGED_IN";
     case ZKB_ST_ERR_OBJECT_NOT_FOUND:
         return "ERR_OBJECT_NOT_FOUND";
+    case ZKB_ST_ERR_PIN_NOT_INITIALIZED:
+        return "ERR_PIN_NOT_INITIALIZED";
+    case ZKB_ST_ERR_TOKEN_NOT_INITIALIZED:
+        return "ERR_TOKEN_NOT_INITIALIZED";
+    case ZKB_ST_ERR_PIN_LEN_RANGE:
+        return "ERR_PIN_LEN_RANGE";
+    case ZKB_ST_ERR_OBJECT_STORE_FULL:
+        return "ERR_OBJECT_STORE_FULL";
     default:
         return NULL;
     }
@@ -242,6 +250,14 @@ int zkb_status_errno(uint16_t code) {
         return -13;
     case ZKB_ST_ERR_OBJECT_NOT_FOUND:
         return -2;
+    case ZKB_ST_ERR_PIN_NOT_INITIALIZED:
+        return -13;
+    case ZKB_ST_ERR_TOKEN_NOT_INITIALIZED:
+        return -19;
+    case ZKB_ST_ERR_PIN_LEN_RANGE:
+        return -22;
+    case ZKB_ST_ERR_OBJECT_STORE_FULL:
+        return -28;
     default:
         return 0;
     }
@@ -303,6 +319,8 @@ const char *zkb_command_name(uint16_t code) {
         return "VERIFY_EDDSA";
     case ZKB_CMD_VERIFY_DIGEST_WITH_PUBKEY:
         return "VERIFY_DIGEST_WITH_PUBKEY";
+    case ZKB_CMD_VERIFY_EDDSA_WITH_PUBKEY:
+        return "VERIFY_EDDSA_WITH_PUBKEY";
     case ZKB_CMD_ECDH_RAW:
         return "ECDH_RAW";
     case ZKB_CMD_ECDH_RAW_WITH_SLOT:
@@ -389,6 +407,26 @@ const char *zkb_command_name(uint16_t code) {
         return "REMOVE_SUPERVISED_BOOT_FILE";
     case ZKB_CMD_GET_SUPERVISED_BOOT_MANIFEST:
         return "GET_SUPERVISED_BOOT_MANIFEST";
+    case ZKB_CMD_TOKEN_GET_INFO:
+        return "TOKEN_GET_INFO";
+    case ZKB_CMD_TOKEN_INIT:
+        return "TOKEN_INIT";
+    case ZKB_CMD_TOKEN_LOGIN:
+        return "TOKEN_LOGIN";
+    case ZKB_CMD_TOKEN_LOGOUT:
+        return "TOKEN_LOGOUT";
+    case ZKB_CMD_TOKEN_INIT_PIN:
+        return "TOKEN_INIT_PIN";
+    case ZKB_CMD_TOKEN_SET_PIN:
+        return "TOKEN_SET_PIN";
+    case ZKB_CMD_TOKEN_LIST:
+        return "TOKEN_LIST";
+    case ZKB_CMD_TOKEN_CREATE_OBJECT:
+        return "TOKEN_CREATE_OBJECT";
+    case ZKB_CMD_TOKEN_SET_OBJECT:
+        return "TOKEN_SET_OBJECT";
+    case ZKB_CMD_TOKEN_DESTROY_OBJECT:
+        return "TOKEN_DESTROY_OBJECT";
     case ZKB_EVT_PERIMETER_EVENT:
         return "PERIMETER_EVENT";
     case ZKB_EVT_TAP_EVENT:
@@ -397,6 +435,8 @@ const char *zkb_command_name(uint16_t code) {
         return "LED_CHANGED";
     case ZKB_EVT_DEVICE_RESET:
         return "DEVICE_RESET";
+    case ZKB_EVT_STORE_CHANGED:
+        return "STORE_CHANGED";
     default:
         return NULL;
     }

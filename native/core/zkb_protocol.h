@@ -72,6 +72,10 @@ extern "C" {
 #define ZKB_ST_ERR_PIN_LOCKED                 0x1002u
 #define ZKB_ST_ERR_NOT_LOGGED_IN              0x1003u
 #define ZKB_ST_ERR_OBJECT_NOT_FOUND           0x1004u
+#define ZKB_ST_ERR_PIN_NOT_INITIALIZED        0x1005u
+#define ZKB_ST_ERR_TOKEN_NOT_INITIALIZED      0x1006u
+#define ZKB_ST_ERR_PIN_LEN_RANGE              0x1007u
+#define ZKB_ST_ERR_OBJECT_STORE_FULL          0x1008u
 
 /* Command codes (section 7). */
 #define ZKB_CMD_HELLO                              0x0001u
@@ -101,6 +105,7 @@ extern "C" {
 #define ZKB_CMD_SIGN_EDDSA                         0x0403u
 #define ZKB_CMD_VERIFY_EDDSA                       0x0404u
 #define ZKB_CMD_VERIFY_DIGEST_WITH_PUBKEY          0x0405u
+#define ZKB_CMD_VERIFY_EDDSA_WITH_PUBKEY           0x0406u
 #define ZKB_CMD_ECDH_RAW                           0x0501u
 #define ZKB_CMD_ECDH_RAW_WITH_SLOT                 0x0502u
 #define ZKB_CMD_ECDH_KDF                           0x0503u
@@ -144,17 +149,28 @@ extern "C" {
 #define ZKB_CMD_ADD_OR_UPDATE_SUPERVISED_BOOT_FILE 0x0C02u
 #define ZKB_CMD_REMOVE_SUPERVISED_BOOT_FILE        0x0C03u
 #define ZKB_CMD_GET_SUPERVISED_BOOT_MANIFEST       0x0C04u
+#define ZKB_CMD_TOKEN_GET_INFO                     0x1001u
+#define ZKB_CMD_TOKEN_INIT                         0x1002u
+#define ZKB_CMD_TOKEN_LOGIN                        0x1003u
+#define ZKB_CMD_TOKEN_LOGOUT                       0x1004u
+#define ZKB_CMD_TOKEN_INIT_PIN                     0x1005u
+#define ZKB_CMD_TOKEN_SET_PIN                      0x1006u
+#define ZKB_CMD_TOKEN_LIST                         0x1007u
+#define ZKB_CMD_TOKEN_CREATE_OBJECT                0x1008u
+#define ZKB_CMD_TOKEN_SET_OBJECT                   0x1009u
+#define ZKB_CMD_TOKEN_DESTROY_OBJECT               0x100Au
 
 /* Event codes, carried in the command field of event messages (section 8). */
 #define ZKB_EVT_PERIMETER_EVENT 0x0D01u
 #define ZKB_EVT_TAP_EVENT       0x0D02u
 #define ZKB_EVT_LED_CHANGED     0x0D03u
 #define ZKB_EVT_DEVICE_RESET    0x0D04u
+#define ZKB_EVT_STORE_CHANGED   0x0D05u
 
 /* Table sizes. */
-#define ZKB_STATUS_COUNT  56u
-#define ZKB_COMMAND_COUNT 70u
-#define ZKB_EVENT_COUNT   4u
+#define ZKB_STATUS_COUNT  60u
+#define ZKB_COMMAND_COUNT 81u
+#define ZKB_EVENT_COUNT   5u
 
 /* Feature bits of the HELLO response field `features`. */
 #define ZKB_FEATURE_KEY_STORE         0x00000001u
@@ -243,6 +259,37 @@ extern "C" {
 #define ZKB_EVENT_MASK_TAP       0x2u
 #define ZKB_EVENT_MASK_LED       0x4u
 #define ZKB_EVENT_MASK_RESET     0x8u
+#define ZKB_EVENT_MASK_STORE     0x10u
+
+/* user_type (u8 enum): Token roles (PKCS#11 CKU_SO and CKU_USER). */
+#define ZKB_USER_TYPE_SO   0u
+#define ZKB_USER_TYPE_USER 1u
+
+/* object_binding (u8 enum): What a token object is bound to; the device destroys a bound object
+ * when the key in its slot goes away. */
+#define ZKB_OBJECT_BINDING_NONE         0u
+#define ZKB_OBJECT_BINDING_KEY_SLOT     1u
+#define ZKB_OBJECT_BINDING_FOREIGN_SLOT 2u
+
+/* token_flags (u32 flags): State of the token (TOKEN_GET_INFO). */
+#define ZKB_TOKEN_FLAGS_INITIALIZED    0x1u
+#define ZKB_TOKEN_FLAGS_USER_PIN_SET   0x2u
+#define ZKB_TOKEN_FLAGS_USER_COUNT_LOW 0x4u
+#define ZKB_TOKEN_FLAGS_USER_FINAL_TRY 0x8u
+#define ZKB_TOKEN_FLAGS_USER_LOCKED    0x10u
+#define ZKB_TOKEN_FLAGS_SO_COUNT_LOW   0x20u
+#define ZKB_TOKEN_FLAGS_SO_FINAL_TRY   0x40u
+#define ZKB_TOKEN_FLAGS_SO_LOCKED      0x80u
+
+/* token_record (u8 enum): Tag of a TOKEN_LIST record (section 5.1). */
+#define ZKB_TOKEN_RECORD_KEY    1u
+#define ZKB_TOKEN_RECORD_OBJECT 2u
+
+/* key_record_flags (u8 flags): Flags of a TOKEN_LIST key record (section 5.1). */
+#define ZKB_KEY_RECORD_FLAGS_EXPORT_DISABLED 0x1u
+#define ZKB_KEY_RECORD_FLAGS_PUBLIC_ONLY     0x2u
+#define ZKB_KEY_RECORD_FLAGS_FACTORY         0x4u
+#define ZKB_KEY_RECORD_FLAGS_WALLET_NODE     0x8u
 
 /* Name of a status code ("OK", "ERR_TIMEOUT", ...), or NULL when the code is not assigned. */
 const char *zkb_status_name(uint16_t code);

@@ -9,9 +9,10 @@ import { UsageError } from '../cli/usage.js';
 // supervisors and the embedded mode) does not pay for certificates or WebCrypto.
 
 async function usage(): Promise<string> {
-  const [{ DEVICE_HELP }, { CERT_HELP }] = await Promise.all([
+  const [{ DEVICE_HELP }, { CERT_HELP }, { PKCS11_HELP }] = await Promise.all([
     import('../cli/device_commands.js'),
     import('../cli/cert_commands.js'),
+    import('../cli/pkcs11_commands.js'),
   ]);
   return `usage: zkbridge <command> [options]
 
@@ -22,7 +23,9 @@ commands:
 
 ${DEVICE_HELP}
 
-${CERT_HELP}`;
+${CERT_HELP}
+
+${PKCS11_HELP}`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
     case 'csr':
     case 'cert':
       return (await import('../cli/cert_commands.js')).certCommand(command, rest);
+    case 'pkcs11':
+      return (await import('../cli/pkcs11_commands.js')).pkcs11Command(rest);
     case 'selfcheck':
       return (await import('../cli/selfcheck.js')).selfcheck(rest.includes('--json'));
     case undefined:

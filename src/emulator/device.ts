@@ -1,23 +1,42 @@
 /**
  * The emulated device: a {@link DeviceEngine} over a model spec, a durable store and the crypto
- * core. Requests that change state run one at a time in arrival order (like the single real
- * device); pure computations (signing, ECDH, verification) run as they come.
+ * core. Requests that change state take turns in arrival order (like the single real device);
+ * pure computations (signing, ECDH, verification) run as they come.
+ *
+ * A turn lasts until the request has handed its one durable change to the store
+ * ({@link DeviceContext.commit}) or has finished; the next change then starts on top of it while
+ * the first waits for the disk, so pipelined changes share one write and sync (group commit).
+ * Every request is still answered only once its change is durable.
+ *
+ * A change of the key store, the foreign store or the token raises the store generation once it
+ * is durable; the device then writes STORE_CHANGED to every connection that wants it, before it
+ * answers the request that made the change.
  */
-import { COMMAND_INFO, Feature, Status, type StatusName } from '../protocol/constants.generated.js';
+import {
+  COMMAND_INFO,
+  Event,
+  EventMask,
+  Feature,
+  Status,
+  type StatusName,
+} from '../protocol/constants.generated.js';
 import {
   decodeRequest,
+  encodeEvent,
   encodeResponse,
   PayloadError,
   type Payload,
 } from '../protocol/payload_codec.js';
 import { CryptoOpError, cryptoErrorStatus } from './crypto/index.js';
 import { DeviceContext } from './device_context.js';
-import type { DeviceEngine, DeviceFacts, Reply, RequestContext } from './engine.js';
+import type { DeviceEngine, DeviceFacts, EventSink, Reply, RequestContext } from './engine.js';
 import { DeviceFault } from './fault.js';
 import { ecdhLockHandlers } from './handlers/ecdh_lock.js';
 import { infoHandlers } from './handlers/info.js';
 import { keyHandlers } from './handlers/keys.js';
 import { signingHandlers } from './handlers/signing.js';
+import { tokenObjectHandlers } from './handlers/token_objects.js';
+import { tokenPinHandlers } from './handlers/token_pin.js';
 import type { Handler } from './handlers/types.js';
 import { commandAvailability, modelSpec, type ModelName, type ModelOptions } from './models.js';
 import { DeviceStore, StoreError } from './store/index.js';
@@ -28,7 +47,12 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   ...keyHandlers,
   ...signingHandlers,
   ...ecdhLockHandlers,
+  ...tokenPinHandlers,
+  ...tokenObjectHandlers,
 ]);
+
+/** Events this emulator sends (SET_EVENT_MASK keeps only these bits). */
+const SENT_EVENTS = EventMask.STORE;
 
 /** Feature bits whose commands are implemented; HELLO reports only these. */
 const IMPLEMENTED_FEATURES =
@@ -72,12 +96,18 @@ function statusOf(error: unknown): StatusName {
  */
 export class EmulatedDevice implements DeviceEngine {
   readonly #device: DeviceContext;
-  #mutations: Promise<unknown> = Promise.resolve();
+  /** Settles when the last queued state change has ended its turn. */
+  #mutations: Promise<void> = Promise.resolve();
+  /** Connections after HELLO, for events. */
+  readonly #sinks = new Map<number, EventSink>();
   /** Unexpected errors (bugs), kept for diagnostics; never sent to clients beyond ERR_INTERNAL. */
   readonly internalErrors: unknown[] = [];
 
   private constructor(device: DeviceContext) {
     this.#device = device;
+    device.onChange = (generation, command) => {
+      this.#storeChanged(generation, command);
+    };
   }
 
   /** Opens (or, on first start, provisions) the device in its state directory. */
@@ -103,7 +133,17 @@ export class EmulatedDevice implements DeviceEngine {
       keySlots: spec.generatedMax,
       foreignSlots: spec.foreignMax,
       curves: spec.curves.reduce<number>((bits, type) => bits | (1 << type), 0),
+      events: SENT_EVENTS,
     };
+  }
+
+  attach(sink: EventSink): void {
+    this.#sinks.set(sink.connectionId, sink);
+  }
+
+  detach(connectionId: number): void {
+    this.#sinks.delete(connectionId);
+    this.#device.tickets.revokeConnection(connectionId);
   }
 
   execute(command: number, payload: Uint8Array, context: RequestContext): Reply | Promise<Reply> {
@@ -114,10 +154,27 @@ export class EmulatedDevice implements DeviceEngine {
     if (unavailable) return refusal(unavailable);
     if (!handler) return refusal('ERR_UNSUPPORTED_MODEL');
     if (!info.mutates) return this.#run(command, handler, payload, context);
-    // State changes apply one at a time, in arrival order.
-    const result = this.#mutations.then(() => this.#run(command, handler, payload, context));
-    this.#mutations = result.catch(() => undefined);
-    return result;
+    // State changes take turns in arrival order; a turn ends at the change's commit or its end.
+    const previous = this.#mutations;
+    let release = (): void => undefined;
+    this.#mutations = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return previous.then(async () => {
+      const end = this.#device.takeTurn(release);
+      try {
+        return await this.#run(command, handler, payload, context);
+      } finally {
+        end();
+      }
+    });
+  }
+
+  /** Writes STORE_CHANGED to every connection (each applies its own event mask). */
+  #storeChanged(generation: bigint, command: number): void {
+    if (this.#sinks.size === 0) return;
+    const payload = encodeEvent(Event.STORE_CHANGED, { generation, command });
+    for (const sink of this.#sinks.values()) sink.sendEvent(Event.STORE_CHANGED, payload);
   }
 
   /** Waits for queued state changes, then closes the store. */

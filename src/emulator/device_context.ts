@@ -1,14 +1,17 @@
 /**
- * The device's live state as handlers see it: the model, the durable store, the device secrets
- * and the ephemeral key. Slot numbers are resolved here, once, with range checks before any
- * lookup (a huge or negative slot is ERR_NO_SUCH_SLOT, never a crash).
+ * The device's live state as handlers see it: the model, the durable store, the device secrets,
+ * the ephemeral key, the token's login tickets and the store generation. Slot numbers are
+ * resolved here, once, with range checks before any lookup (a huge or negative slot is
+ * ERR_NO_SUCH_SLOT, never a crash).
  */
 import { createHash } from 'node:crypto';
 import { KeyType } from '../protocol/constants.generated.js';
 import { generateKeyPair, systemRandom, type KeyPair, type LockSecrets } from './crypto/index.js';
 import { DeviceFault } from './fault.js';
 import { classifySlot, type ModelSpec } from './models.js';
-import type { DeviceStore } from './store/index.js';
+import type { DeviceStore, WriteOptions } from './store/index.js';
+import { StoreGeneration } from './store_generation.js';
+import { LoginTickets } from './token_tickets.js';
 
 /** A key as an operation needs it. `privateKey` is absent for public-only keys. */
 export interface SlotKey {
@@ -37,15 +40,80 @@ export class DeviceContext {
   readonly serial: string;
   readonly lockSecrets: LockSecrets;
   ephemeral: KeyPair | undefined;
+  /** The token's login tickets (memory only). */
+  readonly tickets = new LoginTickets();
+  /** The store generation: {@link changed} after every change of keys, foreign keys or token. */
+  readonly generation: StoreGeneration;
+  /** Told about every change (the device sends STORE_CHANGED); set by the device. */
+  onChange: ((generation: bigint, command: number) => void) | undefined;
   /** Lowest generated slot that may be free (a search hint; O(1) amortised generation). */
   #freeHint: number;
+  /** Lets the next state change start; set while a change holds the device's turn. */
+  #releaseTurn: (() => void) | undefined;
 
-  private constructor(spec: ModelSpec, store: DeviceStore, serial: string, lock: LockSecrets) {
+  private constructor(
+    spec: ModelSpec,
+    store: DeviceStore,
+    serial: string,
+    lock: LockSecrets,
+    generation: StoreGeneration,
+  ) {
     this.spec = spec;
     this.store = store;
     this.serial = serial;
     this.lockSecrets = lock;
+    this.generation = generation;
     this.#freeHint = spec.generatedFirst;
+  }
+
+  /**
+   * Counts a durable change of the key store, the foreign store or the token made by `command`;
+   * returns the new generation, already announced ({@link onChange}: the device writes
+   * STORE_CHANGED before the request's response).
+   */
+  changed(command: number): bigint {
+    const generation = this.generation.bump();
+    this.onChange?.(generation, command);
+    return generation;
+  }
+
+  /**
+   * Gives the device's turn for state changes to the caller until {@link commit} or the returned
+   * function (for the device's mutation queue).
+   */
+  takeTurn(release: () => void): () => void {
+    this.#releaseTurn = release;
+    return () => {
+      if (this.#releaseTurn === release) this.#releaseTurn = undefined;
+      release();
+    };
+  }
+
+  /**
+   * Writes the one durable change of a state-changing request: `write` submits it to the store
+   * (which applies it to what everyone reads at once), then the next state change may start while
+   * this one waits for the disk, so that pipelined changes share a sync. Once the record is
+   * durable, in commit order, the change is counted and announced ({@link changed}); then the
+   * returned promise resolves with `write`'s result and the new generation.
+   *
+   * A request calls it at most once, as its last change of device state; what it reads before
+   * must not be changed by anyone else meanwhile, which holding the turn guarantees.
+   */
+  async commit<T>(
+    command: number,
+    write: (options: WriteOptions) => Promise<T>,
+  ): Promise<{ result: T; generation: bigint }> {
+    let generation = this.generation.value;
+    const durable = write({
+      onDurable: () => {
+        generation = this.changed(command);
+      },
+    });
+    const release = this.#releaseTurn;
+    this.#releaseTurn = undefined;
+    release?.();
+    const result = await durable;
+    return { result, generation };
   }
 
   /**
@@ -73,11 +141,14 @@ export class DeviceContext {
       SETTING_LOCK_SIGNING,
       () => generateKeyPair(KeyType.P256).privateKey,
     );
-    return new DeviceContext(spec, store, new TextDecoder().decode(serial), {
-      deviceSecret,
-      sharedSecret: SHARED_LOCK_SECRET,
-      signingKey,
-    });
+    const generation = await StoreGeneration.start(store);
+    return new DeviceContext(
+      spec,
+      store,
+      new TextDecoder().decode(serial),
+      { deviceSecret, sharedSecret: SHARED_LOCK_SECRET, signingKey },
+      generation,
+    );
   }
 
   /** The key in one of the device's own slots (including the ephemeral slot -1). */

@@ -43,6 +43,9 @@ export interface ModelSpec {
   readonly generateTypes: readonly KeyType[];
   /** Key types the device knows at all (signing, ECDH, foreign keys). */
   readonly curves: readonly KeyType[];
+  /** Capacity of the token store (TOKEN_* commands; every model has one). */
+  readonly tokenObjects: number;
+  readonly tokenBytes: number;
   /** HELLO feature bits. */
   readonly features: number;
   /** Command groups by the catalogue's `models` column. */
@@ -70,7 +73,15 @@ export interface ModelOptions {
    * `'vendor-docs'` restricts to the C++ list. Default `'all-curves'`.
    */
   generate?: 'all-curves' | 'vendor-docs';
+  /** Objects the token store holds; default 100,000 (docs/protocol.md). Lower it for tests. */
+  tokenObjects?: number;
+  /** Attrs bytes the token store holds in all; default 64 MiB. Lower it for tests. */
+  tokenBytes?: number;
 }
+
+/** Token store capacity of every model (docs/protocol.md, TOKEN_GET_INFO). */
+export const TOKEN_OBJECTS = 100_000;
+export const TOKEN_BYTES = 64 * 1024 * 1024;
 
 const ALL_CURVES: readonly KeyType[] = [
   KeyType.P256,
@@ -114,6 +125,17 @@ function limit(value: number | undefined, fallback: number, name: string): numbe
   return v;
 }
 
+function tokenLimits(options: ModelOptions): { tokenObjects: number; tokenBytes: number } {
+  const bytes = options.tokenBytes ?? TOKEN_BYTES;
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > 2 ** 32) {
+    throw new RangeError('tokenBytes must be an integer in 0..2^32');
+  }
+  return {
+    tokenObjects: limit(options.tokenObjects, TOKEN_OBJECTS, 'tokenObjects'),
+    tokenBytes: bytes,
+  };
+}
+
 /**
  * The spec of a model with options applied.
  *
@@ -141,6 +163,7 @@ export function modelSpec(name: ModelName, options: ModelOptions = {}): ModelSpe
         ephemeral: false,
         generateTypes: [],
         curves: [KeyType.P256],
+        ...tokenLimits(options),
         features:
           (name === 'hsm4' ? Feature.SOFT_BIND_LOCK : 0) |
           Feature.ACCELEROMETER |
@@ -176,6 +199,7 @@ export function modelSpec(name: ModelName, options: ModelOptions = {}): ModelSpe
         generateTypes:
           options.generate === 'vendor-docs' ? [KeyType.P256, KeyType.SECP256K1] : ALL_CURVES,
         curves: ALL_CURVES,
+        ...tokenLimits(options),
         features:
           CLASS6_FEATURES |
           (name === 'scm' ? Feature.SUPERVISED_BOOT | Feature.AUX_TEMP : Feature.I2C_ADDRESS),

@@ -1,12 +1,19 @@
 /**
  * One client connection of the device service: decodes frames, reassembles messages, enforces
- * HELLO-first, request-id uniqueness and the in-flight limit, runs requests on the engine, and
- * writes the responses (fragmented as needed). Nothing a client sends can throw out of here:
- * every malformed input becomes a status code, or is dropped and counted by the decoder.
+ * HELLO-first, request-id uniqueness and the in-flight limit, keeps the connection's event mask
+ * (SET_EVENT_MASK), runs requests on the engine, and writes the responses and the engine's events
+ * (fragmented as needed). Nothing a client sends can throw out of here: every malformed input
+ * becomes a status code, or is dropped and counted by the decoder.
  */
 import { createDecoder, encodeFrame, MAX_PAYLOAD, type FrameDecoder } from '../native/index.js';
 import { FrameKind } from '../native/types.js';
-import { COMMAND_INFO, Command, Status } from '../protocol/constants.generated.js';
+import {
+  COMMAND_INFO,
+  Command,
+  EVENT_INFO,
+  EventMask,
+  Status,
+} from '../protocol/constants.generated.js';
 import {
   DEFAULT_MAX_MESSAGE,
   Reassembler,
@@ -15,7 +22,7 @@ import {
 } from '../protocol/messages.js';
 import { decodeRequest, encodeResponse, PayloadError } from '../protocol/payload_codec.js';
 import { WriteBatch } from '../protocol/write_batch.js';
-import type { DeviceEngine, Reply, RequestContext } from './engine.js';
+import type { DeviceEngine, EventSink, Reply, RequestContext } from './engine.js';
 
 /** Protocol versions this service speaks. */
 const MIN_VERSION = 1;
@@ -29,12 +36,19 @@ export interface SessionLimits {
   maxMessage: number;
 }
 
-/** Default limits of the service. */
+/**
+ * Default limits of the service. A client gets the smaller of its own max_message and this one;
+ * it is above the usual 16 MiB so that a client that asks for more can list a full token store
+ * (TOKEN_LIST is one message: up to 64 MiB of attrs plus the records).
+ */
 export const DEFAULT_LIMITS: SessionLimits = {
   maxInFlight: 256,
   maxPayload: MAX_PAYLOAD,
-  maxMessage: DEFAULT_MAX_MESSAGE,
+  maxMessage: 128 * 1024 * 1024,
 };
+
+/** Every `event_mask` bit: what a connection receives after HELLO. */
+const ALL_EVENTS = Object.values(EventMask).reduce<number>((all, bit) => all | bit, 0);
 
 /** Where a session writes its bytes (a socket in production, a buffer in tests). */
 export interface ByteSink {
@@ -52,12 +66,14 @@ function reply(status: keyof typeof Status, payload: Uint8Array = EMPTY): Reply 
 class InFlight implements RequestContext {
   readonly connectionId: number;
   readonly requestId: number;
+  readonly maxMessage: number;
   #controller: AbortController | undefined;
   #aborted = false;
 
-  constructor(connectionId: number, requestId: number) {
+  constructor(connectionId: number, requestId: number, maxMessage: number) {
     this.connectionId = connectionId;
     this.requestId = requestId;
+    this.maxMessage = maxMessage;
   }
 
   get signal(): AbortSignal {
@@ -75,7 +91,7 @@ class InFlight implements RequestContext {
 }
 
 /** Protocol state of one connection. */
-export class Session {
+export class Session implements EventSink {
   readonly #engine: DeviceEngine;
   readonly #sink: ByteSink;
   readonly #limits: SessionLimits;
@@ -84,6 +100,8 @@ export class Session {
   #reassembler: Reassembler;
   #helloDone = false;
   #maxPayload = MAX_PAYLOAD;
+  #maxMessage = DEFAULT_MAX_MESSAGE;
+  #eventMask = ALL_EVENTS;
   readonly #inFlight = new Map<number, InFlight>();
   readonly #out: WriteBatch;
   #closed = false;
@@ -100,6 +118,11 @@ export class Session {
     this.#reassembler = new Reassembler(MAX_PAYLOAD, DEFAULT_MAX_MESSAGE);
   }
 
+  /** Unique per connection for the life of the service. */
+  get connectionId(): number {
+    return this.#connectionId;
+  }
+
   /** Feeds bytes received from the client. */
   receive(chunk: Uint8Array): void {
     for (const frame of this.#decoder.push(chunk)) {
@@ -112,13 +135,32 @@ export class Session {
     }
   }
 
-  /** Ends the session: aborts running requests; their replies are discarded. */
+  /**
+   * Ends the session: aborts running requests (their replies are discarded) and tells the engine,
+   * which revokes what belonged to the connection. Idempotent.
+   */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
     for (const request of this.#inFlight.values()) request.abort();
     this.#inFlight.clear();
     this.#out.clear();
     this.#reassembler.clear();
+    if (this.#helloDone) this.#engine.detach?.(this.#connectionId);
+  }
+
+  /**
+   * Writes an event now, ahead of every response not written yet, when the connection completed
+   * HELLO and has the event's mask bit set.
+   */
+  sendEvent(event: number, payload: Uint8Array): void {
+    if (this.#closed || !this.#helloDone) return;
+    const info = EVENT_INFO.get(event);
+    if (info === undefined || (this.#eventMask & info.mask) === 0) return;
+    this.#write({ kind: FrameKind.Event, requestId: 0, command: event, status: 0, payload });
+    // Written at once: the event must reach the socket before the response that caused it,
+    // which another connection may be about to write.
+    this.#out.flush();
   }
 
   #onRequest(message: Message): void {
@@ -138,7 +180,9 @@ export class Session {
         // The limits apply to every frame after the HELLO response, in both directions.
         this.#helloDone = true;
         this.#maxPayload = agreed.maxPayload;
+        this.#maxMessage = agreed.maxMessage;
         this.#reassembler = new Reassembler(agreed.maxPayload, agreed.maxMessage);
+        this.#engine.attach?.(this);
       }
       return;
     }
@@ -154,7 +198,11 @@ export class Session {
       this.#send(requestId, command, reply('ERR_BUSY'));
       return;
     }
-    const request = new InFlight(this.#connectionId, requestId);
+    if (command === Command.SET_EVENT_MASK) {
+      this.#send(requestId, command, this.#setEventMask(message.payload));
+      return;
+    }
+    const request = new InFlight(this.#connectionId, requestId, this.#maxMessage);
     let answer: Reply | Promise<Reply>;
     try {
       answer = this.#engine.execute(command, message.payload, request);
@@ -173,6 +221,19 @@ export class Session {
         this.#inFlight.delete(requestId);
         this.#send(requestId, command, settled);
       });
+  }
+
+  /** SET_EVENT_MASK: per connection; the device keeps only bits of events it sends. */
+  #setEventMask(payload: Uint8Array): Reply {
+    let mask: number;
+    try {
+      mask = decodeRequest(Command.SET_EVENT_MASK, payload)['mask'] as number;
+    } catch (error) {
+      if (error instanceof PayloadError) return reply('ERR_INVALID_ARG');
+      throw error;
+    }
+    this.#eventMask = (mask & (this.#engine.facts().events ?? 0)) >>> 0;
+    return reply('OK', encodeResponse(Command.SET_EVENT_MASK, { mask: this.#eventMask }));
   }
 
   #hello(payload: Uint8Array): { answer: Reply; agreed?: SessionLimits } {
@@ -235,14 +296,17 @@ export class Session {
 
   #send(requestId: number, command: number, answer: Reply): void {
     if (this.#closed) return;
-    const message: Message = {
+    this.#write({
       kind: FrameKind.Response,
       requestId,
       command,
       status: answer.status,
       payload: answer.payload,
-    };
-    if (answer.payload.length <= this.#maxPayload) {
+    });
+  }
+
+  #write(message: Message): void {
+    if (message.payload.length <= this.#maxPayload) {
       this.#out.push(encodeFrame(message)); // one frame: no fragment bookkeeping
       return;
     }

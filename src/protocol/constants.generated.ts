@@ -60,6 +60,10 @@ export const Status = {
   ERR_PIN_LOCKED: 0x1002,
   ERR_NOT_LOGGED_IN: 0x1003,
   ERR_OBJECT_NOT_FOUND: 0x1004,
+  ERR_PIN_NOT_INITIALIZED: 0x1005,
+  ERR_TOKEN_NOT_INITIALIZED: 0x1006,
+  ERR_PIN_LEN_RANGE: 0x1007,
+  ERR_OBJECT_STORE_FULL: 0x1008,
 } as const;
 /** Name of a status code. */
 export type StatusName = keyof typeof Status;
@@ -95,6 +99,7 @@ export const Command = {
   SIGN_EDDSA: 0x0403,
   VERIFY_EDDSA: 0x0404,
   VERIFY_DIGEST_WITH_PUBKEY: 0x0405,
+  VERIFY_EDDSA_WITH_PUBKEY: 0x0406,
   ECDH_RAW: 0x0501,
   ECDH_RAW_WITH_SLOT: 0x0502,
   ECDH_KDF: 0x0503,
@@ -138,6 +143,16 @@ export const Command = {
   ADD_OR_UPDATE_SUPERVISED_BOOT_FILE: 0x0c02,
   REMOVE_SUPERVISED_BOOT_FILE: 0x0c03,
   GET_SUPERVISED_BOOT_MANIFEST: 0x0c04,
+  TOKEN_GET_INFO: 0x1001,
+  TOKEN_INIT: 0x1002,
+  TOKEN_LOGIN: 0x1003,
+  TOKEN_LOGOUT: 0x1004,
+  TOKEN_INIT_PIN: 0x1005,
+  TOKEN_SET_PIN: 0x1006,
+  TOKEN_LIST: 0x1007,
+  TOKEN_CREATE_OBJECT: 0x1008,
+  TOKEN_SET_OBJECT: 0x1009,
+  TOKEN_DESTROY_OBJECT: 0x100a,
 } as const;
 /** Name of a command. */
 export type CommandName = keyof typeof Command;
@@ -150,6 +165,7 @@ export const Event = {
   TAP_EVENT: 0x0d02,
   LED_CHANGED: 0x0d03,
   DEVICE_RESET: 0x0d04,
+  STORE_CHANGED: 0x0d05,
 } as const;
 /** Name of an event. */
 export type EventName = keyof typeof Event;
@@ -286,9 +302,59 @@ export const EventMask = {
   TAP: 0x2,
   LED: 0x4,
   RESET: 0x8,
+  STORE: 0x10,
 } as const;
 /** One flag of {@link EventMask}. */
 export type EventMask = (typeof EventMask)[keyof typeof EventMask];
+
+/** Token roles (PKCS#11 CKU_SO and CKU_USER). (`user_type`, u8 enum) */
+export const UserType = {
+  SO: 0,
+  USER: 1,
+} as const;
+/** One value of {@link UserType}. */
+export type UserType = (typeof UserType)[keyof typeof UserType];
+
+/** What a token object is bound to; the device destroys a bound object when the key in its slot goes away. (`object_binding`, u8 enum) */
+export const ObjectBinding = {
+  NONE: 0,
+  KEY_SLOT: 1,
+  FOREIGN_SLOT: 2,
+} as const;
+/** One value of {@link ObjectBinding}. */
+export type ObjectBinding = (typeof ObjectBinding)[keyof typeof ObjectBinding];
+
+/** State of the token (TOKEN_GET_INFO). (`token_flags`, u32 flags) */
+export const TokenFlags = {
+  INITIALIZED: 0x1,
+  USER_PIN_SET: 0x2,
+  USER_COUNT_LOW: 0x4,
+  USER_FINAL_TRY: 0x8,
+  USER_LOCKED: 0x10,
+  SO_COUNT_LOW: 0x20,
+  SO_FINAL_TRY: 0x40,
+  SO_LOCKED: 0x80,
+} as const;
+/** One flag of {@link TokenFlags}. */
+export type TokenFlags = (typeof TokenFlags)[keyof typeof TokenFlags];
+
+/** Tag of a TOKEN_LIST record (section 5.1). (`token_record`, u8 enum) */
+export const TokenRecord = {
+  KEY: 1,
+  OBJECT: 2,
+} as const;
+/** One value of {@link TokenRecord}. */
+export type TokenRecord = (typeof TokenRecord)[keyof typeof TokenRecord];
+
+/** Flags of a TOKEN_LIST key record (section 5.1). (`key_record_flags`, u8 flags) */
+export const KeyRecordFlags = {
+  EXPORT_DISABLED: 0x1,
+  PUBLIC_ONLY: 0x2,
+  FACTORY: 0x4,
+  WALLET_NODE: 0x8,
+} as const;
+/** One flag of {@link KeyRecordFlags}. */
+export type KeyRecordFlags = (typeof KeyRecordFlags)[keyof typeof KeyRecordFlags];
 
 /** Device models a command exists on (docs/protocol.md, section 7). */
 export type Models = 'all' | '6+' | 'scm' | 'i2c';
@@ -897,8 +963,8 @@ export const STATUS_INFO: ReadonlyMap<number, StatusInfo> = new Map<number, Stat
       name: 'ERR_PIN_INCORRECT',
       errno: -13,
       errnoSource: 'inferred',
-      scope: 'reserved',
-      description: 'Reserved for the token commands: the PIN did not match.',
+      scope: 'listed',
+      description: 'The PIN did not match; one try of its role was used.',
     },
   ],
   [
@@ -907,8 +973,8 @@ export const STATUS_INFO: ReadonlyMap<number, StatusInfo> = new Map<number, Stat
       name: 'ERR_PIN_LOCKED',
       errno: -1,
       errnoSource: 'inferred',
-      scope: 'reserved',
-      description: 'Reserved for the token commands: too many wrong PINs, so the PIN is blocked.',
+      scope: 'listed',
+      description: 'The PIN has no tries left, so it is refused even when right.',
     },
   ],
   [
@@ -917,9 +983,9 @@ export const STATUS_INFO: ReadonlyMap<number, StatusInfo> = new Map<number, Stat
       name: 'ERR_NOT_LOGGED_IN',
       errno: -13,
       errnoSource: 'inferred',
-      scope: 'reserved',
+      scope: 'listed',
       description:
-        'Reserved for the token commands: the operation needs a login that has not happened.',
+        'The request needs a valid login ticket of a role it did not carry: a USER ticket for private objects, an SO ticket for TOKEN_INIT_PIN, or any valid ticket for TOKEN_LOGOUT.',
     },
   ],
   [
@@ -928,9 +994,48 @@ export const STATUS_INFO: ReadonlyMap<number, StatusInfo> = new Map<number, Stat
       name: 'ERR_OBJECT_NOT_FOUND',
       errno: -2,
       errnoSource: 'inferred',
-      scope: 'reserved',
-      description:
-        'Reserved for the token commands: no object with this handle exists in the token store.',
+      scope: 'listed',
+      description: 'No object with this handle exists in the token store.',
+    },
+  ],
+  [
+    0x1005,
+    {
+      name: 'ERR_PIN_NOT_INITIALIZED',
+      errno: -13,
+      errnoSource: 'inferred',
+      scope: 'listed',
+      description: 'The user PIN was never set (TOKEN_INIT_PIN), or TOKEN_INIT removed it.',
+    },
+  ],
+  [
+    0x1006,
+    {
+      name: 'ERR_TOKEN_NOT_INITIALIZED',
+      errno: -19,
+      errnoSource: 'inferred',
+      scope: 'listed',
+      description: 'The token has not been initialized with TOKEN_INIT.',
+    },
+  ],
+  [
+    0x1007,
+    {
+      name: 'ERR_PIN_LEN_RANGE',
+      errno: -22,
+      errnoSource: 'inferred',
+      scope: 'listed',
+      description: 'A PIN is shorter than 4 or longer than 64 bytes; no try was used.',
+    },
+  ],
+  [
+    0x1008,
+    {
+      name: 'ERR_OBJECT_STORE_FULL',
+      errno: -28,
+      errnoSource: 'inferred',
+      scope: 'listed',
+      description: 'The token store has no room: 100,000 objects or 64 MiB of attrs in all.',
     },
   ],
 ]);
@@ -1428,6 +1533,24 @@ export const COMMAND_INFO: ReadonlyMap<number, CommandInfo> = new Map<number, Co
         { name: 'public_key', type: 'blob', enum: null },
         { name: 'digest', type: 'bytes[32]', enum: null },
         { name: 'signature', type: 'bytes[64]', enum: null },
+      ],
+      response: [{ name: 'valid', type: 'bool', enum: null }],
+    },
+  ],
+  [
+    0x0406,
+    {
+      name: 'VERIFY_EDDSA_WITH_PUBKEY',
+      models: '6+',
+      mutates: false,
+      security: true,
+      feature: 'EDDSA',
+      api: [],
+      errors: ['ERR_INVALID_PUBKEY', 'ERR_DATA_TOO_LARGE', 'ERR_UNSUPPORTED_MODEL'],
+      request: [
+        { name: 'public_key', type: 'bytes[32]', enum: null },
+        { name: 'signature', type: 'bytes[64]', enum: null },
+        { name: 'message', type: 'rest', enum: null },
       ],
       response: [{ name: 'valid', type: 'bool', enum: null }],
     },
@@ -2318,6 +2441,210 @@ export const COMMAND_INFO: ReadonlyMap<number, CommandInfo> = new Map<number, Co
       response: [{ name: 'files', type: 'list<str>', enum: null }],
     },
   ],
+  [
+    0x1001,
+    {
+      name: 'TOKEN_GET_INFO',
+      models: 'all',
+      mutates: false,
+      security: false,
+      feature: null,
+      api: [],
+      errors: [],
+      request: [],
+      response: [
+        { name: 'label', type: 'str', enum: null },
+        { name: 'flags', type: 'u32', enum: 'token_flags' },
+        { name: 'user_tries_left', type: 'u8', enum: null },
+        { name: 'so_tries_left', type: 'u8', enum: null },
+        { name: 'max_tries', type: 'u8', enum: null },
+        { name: 'generation', type: 'u64', enum: null },
+        { name: 'objects', type: 'u32', enum: null },
+        { name: 'free_bytes', type: 'u32', enum: null },
+      ],
+    },
+  ],
+  [
+    0x1002,
+    {
+      name: 'TOKEN_INIT',
+      models: 'all',
+      mutates: true,
+      security: false,
+      feature: null,
+      api: [],
+      errors: ['ERR_PIN_LEN_RANGE', 'ERR_PIN_INCORRECT', 'ERR_PIN_LOCKED'],
+      request: [
+        { name: 'so_pin', type: 'blob', enum: null },
+        { name: 'label', type: 'str', enum: null },
+      ],
+      response: [],
+    },
+  ],
+  [
+    0x1003,
+    {
+      name: 'TOKEN_LOGIN',
+      models: 'all',
+      mutates: true,
+      security: false,
+      feature: null,
+      api: [],
+      errors: [
+        'ERR_TOKEN_NOT_INITIALIZED',
+        'ERR_PIN_NOT_INITIALIZED',
+        'ERR_PIN_LEN_RANGE',
+        'ERR_PIN_INCORRECT',
+        'ERR_PIN_LOCKED',
+      ],
+      request: [
+        { name: 'user_type', type: 'u8', enum: 'user_type' },
+        { name: 'pin', type: 'blob', enum: null },
+      ],
+      response: [{ name: 'ticket', type: 'bytes[16]', enum: null }],
+    },
+  ],
+  [
+    0x1004,
+    {
+      name: 'TOKEN_LOGOUT',
+      models: 'all',
+      mutates: false,
+      security: false,
+      feature: null,
+      api: [],
+      errors: ['ERR_NOT_LOGGED_IN'],
+      request: [{ name: 'ticket', type: 'bytes[16]', enum: null }],
+      response: [],
+    },
+  ],
+  [
+    0x1005,
+    {
+      name: 'TOKEN_INIT_PIN',
+      models: 'all',
+      mutates: true,
+      security: false,
+      feature: null,
+      api: [],
+      errors: ['ERR_NOT_LOGGED_IN', 'ERR_PIN_LEN_RANGE'],
+      request: [
+        { name: 'ticket', type: 'bytes[16]', enum: null },
+        { name: 'pin', type: 'blob', enum: null },
+      ],
+      response: [],
+    },
+  ],
+  [
+    0x1006,
+    {
+      name: 'TOKEN_SET_PIN',
+      models: 'all',
+      mutates: true,
+      security: false,
+      feature: null,
+      api: [],
+      errors: [
+        'ERR_TOKEN_NOT_INITIALIZED',
+        'ERR_PIN_NOT_INITIALIZED',
+        'ERR_PIN_LEN_RANGE',
+        'ERR_PIN_INCORRECT',
+        'ERR_PIN_LOCKED',
+      ],
+      request: [
+        { name: 'user_type', type: 'u8', enum: 'user_type' },
+        { name: 'old_pin', type: 'blob', enum: null },
+        { name: 'new_pin', type: 'blob', enum: null },
+      ],
+      response: [],
+    },
+  ],
+  [
+    0x1007,
+    {
+      name: 'TOKEN_LIST',
+      models: 'all',
+      mutates: false,
+      security: false,
+      feature: null,
+      api: [],
+      errors: ['ERR_DATA_TOO_LARGE'],
+      request: [{ name: 'ticket', type: 'bytes[16]', enum: null }],
+      response: [
+        { name: 'generation', type: 'u64', enum: null },
+        { name: 'records', type: 'rest', enum: null },
+      ],
+    },
+  ],
+  [
+    0x1008,
+    {
+      name: 'TOKEN_CREATE_OBJECT',
+      models: 'all',
+      mutates: true,
+      security: false,
+      feature: null,
+      api: [],
+      errors: [
+        'ERR_NOT_LOGGED_IN',
+        'ERR_DATA_TOO_LARGE',
+        'ERR_NO_SUCH_SLOT',
+        'ERR_OBJECT_STORE_FULL',
+      ],
+      request: [
+        { name: 'ticket', type: 'bytes[16]', enum: null },
+        { name: 'private', type: 'bool', enum: null },
+        { name: 'binding', type: 'u8', enum: 'object_binding' },
+        { name: 'slot', type: 'i32', enum: null },
+        { name: 'attrs', type: 'rest', enum: null },
+      ],
+      response: [
+        { name: 'handle', type: 'u32', enum: null },
+        { name: 'generation', type: 'u64', enum: null },
+      ],
+    },
+  ],
+  [
+    0x1009,
+    {
+      name: 'TOKEN_SET_OBJECT',
+      models: 'all',
+      mutates: true,
+      security: false,
+      feature: null,
+      api: [],
+      errors: [
+        'ERR_OBJECT_NOT_FOUND',
+        'ERR_NOT_LOGGED_IN',
+        'ERR_DATA_TOO_LARGE',
+        'ERR_OBJECT_STORE_FULL',
+      ],
+      request: [
+        { name: 'ticket', type: 'bytes[16]', enum: null },
+        { name: 'handle', type: 'u32', enum: null },
+        { name: 'private', type: 'bool', enum: null },
+        { name: 'attrs', type: 'rest', enum: null },
+      ],
+      response: [{ name: 'generation', type: 'u64', enum: null }],
+    },
+  ],
+  [
+    0x100a,
+    {
+      name: 'TOKEN_DESTROY_OBJECT',
+      models: 'all',
+      mutates: true,
+      security: false,
+      feature: null,
+      api: [],
+      errors: ['ERR_OBJECT_NOT_FOUND', 'ERR_NOT_LOGGED_IN'],
+      request: [
+        { name: 'ticket', type: 'bytes[16]', enum: null },
+        { name: 'handle', type: 'u32', enum: null },
+      ],
+      response: [{ name: 'generation', type: 'u64', enum: null }],
+    },
+  ],
 ]);
 
 /** Event code -> name, mask bit and payload layout. */
@@ -2373,6 +2700,17 @@ export const EVENT_INFO: ReadonlyMap<number, EventInfo> = new Map<number, EventI
       payload: [
         { name: 'reason', type: 'u8', enum: 'reset_reason' },
         { name: 'timestamp', type: 'u32', enum: null },
+      ],
+    },
+  ],
+  [
+    0x0d05,
+    {
+      name: 'STORE_CHANGED',
+      mask: 0x10,
+      payload: [
+        { name: 'generation', type: 'u64', enum: null },
+        { name: 'command', type: 'u16', enum: null },
       ],
     },
   ],

@@ -17,14 +17,19 @@ import {
   EventMask,
   Feature,
   Kdf,
+  KeyRecordFlags,
   KeyType,
   LedMode,
   LedPattern,
   PerimeterAction,
   ResetReason,
+  ObjectBinding,
   Status,
   SupbootPolicy,
   ThresholdAction,
+  TokenFlags,
+  TokenRecord,
+  UserType,
 } from './constants.generated.js';
 import type { FieldInfo } from './constants.generated.js';
 import { UnknownCodeError, fieldError } from './payload_errors.js';
@@ -62,7 +67,7 @@ function openFlags(name: string, obj: Record<string, number>): EnumDomain {
  * @example
  * ```ts
  * ENUM_DOMAINS.get('key_type')?.values.has(KeyType.ED25519); // true
- * ENUM_DOMAINS.get('event_mask')?.mask; // 0xf
+ * ENUM_DOMAINS.get('event_mask')?.mask; // 0x1f
  * ```
  */
 export const ENUM_DOMAINS: ReadonlyMap<string, EnumDomain> = new Map(
@@ -78,6 +83,11 @@ export const ENUM_DOMAINS: ReadonlyMap<string, EnumDomain> = new Map(
     domain('led_pattern', 'enum', LedPattern),
     domain('reset_reason', 'enum', ResetReason),
     domain('event_mask', 'flags', EventMask),
+    domain('user_type', 'enum', UserType),
+    domain('object_binding', 'enum', ObjectBinding),
+    domain('token_flags', 'flags', TokenFlags),
+    domain('token_record', 'enum', TokenRecord),
+    domain('key_record_flags', 'flags', KeyRecordFlags),
     openFlags('features', Feature),
   ].map((d) => [d.name, d]),
 );

@@ -16,6 +16,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { KeyType } from '../../protocol/constants.generated.js';
 import { CryptoOpError } from './errors.js';
+import { nativePublicKey } from './fast_public.js';
 
 /** Source of random bytes: returns exactly `n` fresh bytes. Injectable for reproducible tests. */
 export type RandomSource = (n: number) => Uint8Array;
@@ -108,6 +109,8 @@ export function generateKeyPair(type: KeyType, random: RandomSource = systemRand
 export function publicKeyFromPrivate(type: KeyType, privateKey: Uint8Array): Uint8Array {
   assertKeyType(type);
   assertPrivateKey(type, privateKey);
+  const native = nativePublicKey(type, privateKey);
+  if (native !== undefined) return native;
   const curve = weierstrassCurve(type);
   if (curve !== undefined) return curve.getPublicKey(privateKey, false).slice(1);
   if (type === KeyType.ED25519) return ed25519.getPublicKey(privateKey);

@@ -30,7 +30,8 @@ export const keyHandlers: HandlerTable = new Map<number, Handler>([
       const type = keyType(d, field.num(req, 'key_type'), d.spec.generateTypes);
       const slot = d.freeGeneratedSlot();
       const pair = generateKeyPair(type);
-      await d.store.putKey({ slot, origin: 'generated', exportDisabled: false, ...pair });
+      const rec = { slot, origin: 'generated', exportDisabled: false, ...pair } as const;
+      await d.commit(Command.GEN_KEY_PAIR, (w) => d.store.putKey(rec, w));
       return { slot };
     },
   ],
@@ -54,7 +55,7 @@ export const keyHandlers: HandlerTable = new Map<number, Handler>([
       const slot = field.num(req, 'slot');
       if (field.bool(req, 'foreign')) {
         d.foreignKey(slot);
-        await d.store.removeForeign(slot);
+        await d.commit(Command.REMOVE_KEY, (w) => d.store.removeForeign(slot, w));
         return { removed: [slot] };
       }
       const where = classifySlot(d.spec, slot);
@@ -63,8 +64,12 @@ export const keyHandlers: HandlerTable = new Map<number, Handler>([
       if (where !== 'generated' || !d.store.getKey(slot)) {
         throw new DeviceFault('ERR_NO_SUCH_SLOT', `slot ${slot} holds no removable key`);
       }
-      const removed = await d.store.removeKeys([slot]);
-      for (const s of removed) d.slotFreed(s);
+      // Wallet descendants go too, and with every key the token objects bound to its slot.
+      const freed = [slot, ...d.store.descendantsOf(slot)];
+      for (const s of freed) d.slotFreed(s);
+      const { result: removed } = await d.commit(Command.REMOVE_KEY, (w) =>
+        d.store.removeKeys([slot], w),
+      );
       return { removed };
     },
   ],
@@ -101,7 +106,11 @@ export const keyHandlers: HandlerTable = new Map<number, Handler>([
       const foreign = field.bool(req, 'foreign');
       const key = d.key(slot, foreign);
       if (slot === -1) throw new DeviceFault('ERR_NO_SUCH_SLOT', 'the ephemeral key is not stored');
-      if (!key.exportDisabled) await d.store.setExportDisabled(slot, foreign);
+      if (!key.exportDisabled) {
+        await d.commit(Command.DISABLE_PUBKEY_EXPORT, (w) =>
+          d.store.setExportDisabled(slot, foreign, w),
+        );
+      }
       return {};
     },
   ],
@@ -112,7 +121,8 @@ export const keyHandlers: HandlerTable = new Map<number, Handler>([
       const type = keyType(d, field.num(req, 'key_type'), d.spec.curves);
       const publicKey = validatePublicKey(type, field.bytes(req, 'public_key'));
       const slot = d.freeForeignSlot();
-      await d.store.putForeign({ slot, type, publicKey, exportDisabled: false });
+      const rec = { slot, type, publicKey, exportDisabled: false };
+      await d.commit(Command.STORE_FOREIGN_PUBKEY, (w) => d.store.putForeign(rec, w));
       return { slot };
     },
   ],

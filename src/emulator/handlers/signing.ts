@@ -75,6 +75,18 @@ export const signingHandlers: HandlerTable = new Map<number, Handler>([
     },
   ],
   [
+    Command.VERIFY_EDDSA_WITH_PUBKEY,
+    (_d, req) => {
+      const publicKey = validatePublicKey(KeyType.ED25519, field.bytes(req, 'public_key'));
+      const ok = verifyEd25519(
+        publicKey,
+        field.bytes(req, 'message'),
+        field.bytes(req, 'signature'),
+      );
+      return { valid: ok };
+    },
+  ],
+  [
     Command.VERIFY_DIGEST_WITH_PUBKEY,
     (d, req) => {
       const type = field.num(req, 'key_type') as KeyType;

@@ -6,8 +6,15 @@
  * 0700 when the store creates it.
  *
  * Durability: a mutation resolves only after its record was written and `fdatasync`ed. Queued
- * mutations are written in call order, several per write + sync (group commit), and applied to
- * memory after the sync, by decoding the very bytes written (so replay gives the same state).
+ * mutations are written in call order, several per write + sync (group commit).
+ *
+ * Two copies of the state: reads see the *staged* state, to which a mutation is applied as soon
+ * as it is submitted (by decoding the very bytes that will be written, so replay gives the same
+ * state), so that a caller can submit the next change on top of it without waiting for the disk
+ * (the emulator pipelines its mutations this way, and many share one sync). The *committed* copy
+ * receives each record once it is durable, in the same order; snapshots are taken from it, so a
+ * snapshot holds exactly the records up to its sequence. Per record, an `onDurable` callback runs
+ * in commit order, before the record's promise resolves.
  *
  * Compaction writes `snapshot.bin.tmp`, fsyncs it, renames it over `snapshot.bin`, fsyncs the
  * directory, then writes `journal.bin.tmp` (header only, continuing from the snapshot's
@@ -20,7 +27,8 @@
  * are described in load.ts.
  *
  * After a failed write or sync the store refuses further mutations (ERR_STORAGE_IO): what reached
- * the disk is unknown, so the state must be reloaded by reopening.
+ * the disk is unknown, so the state must be reloaded by reopening (until then the staged state
+ * still shows the changes that failed).
  *
  * @packageDocumentation
  */
@@ -45,11 +53,25 @@ import { DirLock } from './lock.js';
 import type { StoreOptions, StoreStats } from './options.js';
 import { RecordKind, type ForeignKeyRecord, type KeyRecord, type Op } from './records.js';
 import type { DeviceState } from './state.js';
+import type { ObjectRecord, PinRole, TokenSettings } from './token_records.js';
+
+/** Options of every mutation. */
+export interface WriteOptions {
+  /**
+   * Called once the record is durable, in commit order, before the mutation's promise resolves
+   * (not called when the write fails). It must not throw.
+   */
+  onDurable?: () => void;
+}
 
 type Pending =
   | {
       kind: 'record';
       bytes: Uint8Array;
+      op: Op;
+      /** What applying the op to the staged state returned (removed slots). */
+      result: number[];
+      onDurable: (() => void) | undefined;
       resolve(removed: number[]): void;
       reject(e: unknown): void;
     }
@@ -73,7 +95,10 @@ const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 export class DeviceStore {
   /** Absolute path of the state directory. */
   readonly dir: string;
+  /** Staged: every submitted change (what reads see). */
   readonly #state: DeviceState;
+  /** Committed: durable changes only (what snapshots hold). */
+  readonly #committed: DeviceState;
   readonly #lock: DirLock;
   readonly #compactEvery: number;
   readonly #compactRatio: number;
@@ -95,6 +120,7 @@ export class DeviceStore {
   private constructor(init: {
     dir: string;
     state: DeviceState;
+    committed: DeviceState;
     lock: DirLock;
     journal: FileHandle;
     journalBytes: number;
@@ -108,6 +134,7 @@ export class DeviceStore {
   }) {
     this.dir = init.dir;
     this.#state = init.state;
+    this.#committed = init.committed;
     this.#lock = init.lock;
     this.#journal = init.journal;
     this.#journalBytes = init.journalBytes;
@@ -195,6 +222,36 @@ export class DeviceStore {
     return this.#state.settings.keys();
   }
 
+  /** The token's settings, PIN verifiers and try counters; undefined until first written. */
+  get token(): TokenSettings | undefined {
+    return this.#state.token;
+  }
+
+  /** The token object with this handle, if any. */
+  getObject(handle: number): ObjectRecord | undefined {
+    return this.#state.objects.get(handle);
+  }
+
+  /** All token objects, in ascending handle order. */
+  objects(): Iterable<ObjectRecord> {
+    return this.#state.objects.sorted();
+  }
+
+  /** Number of token objects. */
+  get objectCount(): number {
+    return this.#state.objects.size;
+  }
+
+  /** Sum of the attrs sizes of all token objects. */
+  get objectBytes(): number {
+    return this.#state.objects.bytes;
+  }
+
+  /** The highest object handle ever used (0: none); new handles must be above it. */
+  get highHandle(): number {
+    return this.#state.objects.highHandle;
+  }
+
   /** Current figures. */
   get stats(): StoreStats {
     return {
@@ -204,6 +261,7 @@ export class DeviceStore {
       keys: this.#state.keys.size,
       foreignKeys: this.#state.foreign.size,
       settings: this.#state.settings.size,
+      objects: this.#state.objects.size,
       journalBytes: this.#journalBytes,
       snapshotBytes: this.#snapshotBytes,
       compactions: this.#compactions,
@@ -215,38 +273,61 @@ export class DeviceStore {
   // --- mutations -------------------------------------------------------------------------------
 
   /** Stores (or replaces) a key. The record's bytes are copied. */
-  async putKey(rec: KeyRecord): Promise<void> {
-    await this.#submit({ kind: RecordKind.PutKey, rec });
+  async putKey(rec: KeyRecord, options?: WriteOptions): Promise<void> {
+    await this.#submit({ kind: RecordKind.PutKey, rec }, options);
   }
 
   /** Removes keys and all their descendants; resolves to every slot removed. */
-  removeKeys(slots: readonly number[]): Promise<number[]> {
-    return this.#submit({ kind: RecordKind.RemoveKeys, slots: [...slots] });
+  removeKeys(slots: readonly number[], options?: WriteOptions): Promise<number[]> {
+    return this.#submit({ kind: RecordKind.RemoveKeys, slots: [...slots] }, options);
   }
 
   /** Stores (or replaces) a foreign public key. */
-  async putForeign(rec: ForeignKeyRecord): Promise<void> {
-    await this.#submit({ kind: RecordKind.PutForeign, rec });
+  async putForeign(rec: ForeignKeyRecord, options?: WriteOptions): Promise<void> {
+    await this.#submit({ kind: RecordKind.PutForeign, rec }, options);
   }
 
   /** Removes a foreign public key. */
-  async removeForeign(slot: number): Promise<void> {
-    await this.#submit({ kind: RecordKind.RemoveForeign, slot });
+  async removeForeign(slot: number, options?: WriteOptions): Promise<void> {
+    await this.#submit({ kind: RecordKind.RemoveForeign, slot }, options);
   }
 
   /** Permanently disables public export of an own (`foreign` false) or foreign key. */
-  async setExportDisabled(slot: number, foreign: boolean): Promise<void> {
-    await this.#submit({ kind: RecordKind.DisableExport, slot, foreign });
+  async setExportDisabled(slot: number, foreign: boolean, options?: WriteOptions): Promise<void> {
+    await this.#submit({ kind: RecordKind.DisableExport, slot, foreign }, options);
   }
 
   /** Stores a setting (name: 1..65535 UTF-8 bytes; value: up to 16 MiB, copied). */
-  async putSetting(name: string, value: Uint8Array): Promise<void> {
-    await this.#submit({ kind: RecordKind.PutSetting, name, value });
+  async putSetting(name: string, value: Uint8Array, options?: WriteOptions): Promise<void> {
+    await this.#submit({ kind: RecordKind.PutSetting, name, value }, options);
   }
 
   /** Deletes a setting. */
-  async deleteSetting(name: string): Promise<void> {
-    await this.#submit({ kind: RecordKind.DeleteSetting, name });
+  async deleteSetting(name: string, options?: WriteOptions): Promise<void> {
+    await this.#submit({ kind: RecordKind.DeleteSetting, name }, options);
+  }
+
+  /**
+   * Replaces the token's settings; with `wipeObjects`, every token object is removed in the same
+   * record (TOKEN_INIT).
+   */
+  async putToken(token: TokenSettings, wipeObjects = false, options?: WriteOptions): Promise<void> {
+    await this.#submit({ kind: RecordKind.PutToken, token, wipeObjects }, options);
+  }
+
+  /** Sets the try counter of the SO or user PIN (ignored before the token is first written). */
+  async setPinTries(role: PinRole, tries: number, options?: WriteOptions): Promise<void> {
+    await this.#submit({ kind: RecordKind.SetPinTries, role, tries }, options);
+  }
+
+  /** Stores (or replaces) a token object. The attrs are copied. */
+  async putObject(rec: ObjectRecord, options?: WriteOptions): Promise<void> {
+    await this.#submit({ kind: RecordKind.PutObject, rec }, options);
+  }
+
+  /** Removes a token object. */
+  async removeObject(handle: number, options?: WriteOptions): Promise<void> {
+    await this.#submit({ kind: RecordKind.RemoveObject, handle }, options);
   }
 
   /** Compacts now (after the mutations already queued). */
@@ -270,17 +351,30 @@ export class DeviceStore {
     return this.#failed;
   }
 
-  #submit(op: Op): Promise<number[]> {
+  #submit(op: Op, options: WriteOptions = {}): Promise<number[]> {
     const refusal = this.#refusal();
     if (refusal !== undefined) return Promise.reject(refusal);
     let bytes: Uint8Array;
+    let framed: Op;
+    let result: number[];
     try {
       bytes = frameRecord(op);
+      // Staged now, from the bytes to be written (sealing later touches only seq and CRCs).
+      framed = recordOp(bytes);
+      result = this.#state.apply(framed);
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new TypeError(String(e)));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ kind: 'record', bytes, resolve, reject });
+      this.#queue.push({
+        kind: 'record',
+        bytes,
+        op: framed,
+        result,
+        onDurable: options.onDurable,
+        resolve,
+        reject,
+      });
       this.#kick();
     });
   }
@@ -375,7 +469,7 @@ export class DeviceStore {
     this.#lastSeq = seq;
     for (const p of batch) {
       try {
-        p.resolve(this.#state.apply(recordOp(p.bytes)));
+        this.#committed.apply(p.op);
       } catch (e) {
         // Cannot happen for records this module framed; refuse to diverge from the disk if it does.
         this.#failed = new StoreError(
@@ -383,7 +477,10 @@ export class DeviceStore {
           `applying record failed: ${String(e)}`,
         );
         p.reject(this.#failed);
+        continue;
       }
+      p.onDurable?.();
+      p.resolve(p.result);
     }
   }
 
@@ -391,7 +488,7 @@ export class DeviceStore {
     if (this.#failed !== undefined) throw this.#failed;
     const snapPath = join(this.dir, SNAPSHOT_FILE);
     const journalPath = join(this.dir, JOURNAL_FILE);
-    const image = encodeSnapshot(this.#state, this.#lastSeq);
+    const image = encodeSnapshot(this.#committed, this.#lastSeq);
     try {
       await (await replaceFile(snapPath, image)).close();
       await fsyncDir(this.dir);

@@ -13,7 +13,8 @@
  * header.seq + 1.
  *
  * Snapshot: header, then `count` entries `kind u8 | len u32 | body` (kinds PUT_KEY, PUT_FOREIGN,
- * PUT_SETTING only), then CRC-32C of everything before it (u32).
+ * PUT_SETTING, PUT_TOKEN, PUT_OBJECT in ascending handle order and HANDLE_FLOOR only), then
+ * CRC-32C of everything before it (u32).
  *
  * @packageDocumentation
  */
@@ -21,7 +22,7 @@ import { crc32c } from '../../native/index.js';
 import { StoreError, corrupt } from './errors.js';
 import { DecodeError, Reader, Writer } from './binary.js';
 import { MAX_BODY, RecordKind, bodySizeHint, decodeOp, encodeOp, type Op } from './records.js';
-import type { DeviceState } from './state.js';
+import type { DeviceState, OpTarget } from './state.js';
 
 /** File names inside the state directory. */
 export const SNAPSHOT_FILE = 'snapshot.bin';
@@ -140,7 +141,7 @@ export function scanJournal(
   file: string,
   baseSeq: number,
   applyAfter: number,
-  state: DeviceState,
+  state: OpTarget,
 ): JournalScan {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const size = buf.length;
@@ -204,9 +205,21 @@ export function scanJournal(
   };
 }
 
+/** Record kinds a snapshot may hold. */
+const SNAPSHOT_KINDS: ReadonlySet<number> = new Set([
+  RecordKind.PutKey,
+  RecordKind.PutForeign,
+  RecordKind.PutSetting,
+  RecordKind.PutToken,
+  RecordKind.PutObject,
+  RecordKind.HandleFloor,
+]);
+
 /** Encodes the whole state as a snapshot that includes every record up to `lastSeq`. */
 export function encodeSnapshot(state: DeviceState, lastSeq: number): Uint8Array {
-  const w = new Writer(HEADER_SIZE + 4 + state.keys.size * 140 + 4096);
+  const w = new Writer(
+    HEADER_SIZE + 4 + state.keys.size * 140 + state.objects.size * 16 + state.objects.bytes + 4096,
+  );
   w.bytes(new Uint8Array(HEADER_SIZE));
   let count = 0;
   const entry = (op: Op): void => {
@@ -220,6 +233,13 @@ export function encodeSnapshot(state: DeviceState, lastSeq: number): Uint8Array 
   for (const rec of state.keys.values()) entry({ kind: RecordKind.PutKey, rec });
   for (const rec of state.foreign.values()) entry({ kind: RecordKind.PutForeign, rec });
   for (const [name, value] of state.settings) entry({ kind: RecordKind.PutSetting, name, value });
+  if (state.token !== undefined) {
+    entry({ kind: RecordKind.PutToken, token: state.token, wipeObjects: false });
+  }
+  for (const rec of state.objects.sorted()) entry({ kind: RecordKind.PutObject, rec });
+  // Last, so the objects above load in ascending order below it.
+  const floor = state.objects.highHandle;
+  if (floor > 0) entry({ kind: RecordKind.HandleFloor, handle: floor });
   const out = w.result();
   out.set(encodeHeader('snapshot', lastSeq, count), 0);
   w.u32(crc32c(out));
@@ -227,7 +247,7 @@ export function encodeSnapshot(state: DeviceState, lastSeq: number): Uint8Array 
 }
 
 /** Verifies a snapshot and loads its entries into `state`; returns its last sequence. */
-export function decodeSnapshot(buf: Uint8Array, file: string, state: DeviceState): number {
+export function decodeSnapshot(buf: Uint8Array, file: string, state: OpTarget): number {
   const { seq, count } = decodeHeader(buf, file, 'snapshot');
   const end = buf.length - 4;
   if (end < HEADER_SIZE) throw corrupt(file, buf.length, 'snapshot has no checksum trailer');
@@ -239,11 +259,7 @@ export function decodeSnapshot(buf: Uint8Array, file: string, state: DeviceState
     for (let i = 0; i < count; i++) {
       r.end = end;
       const kind = r.u8();
-      if (
-        kind !== RecordKind.PutKey &&
-        kind !== RecordKind.PutForeign &&
-        kind !== RecordKind.PutSetting
-      ) {
+      if (!SNAPSHOT_KINDS.has(kind)) {
         throw new DecodeError(`unexpected snapshot entry kind ${kind}`, r.pos - 1);
       }
       const len = r.u32();

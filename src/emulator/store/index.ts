@@ -1,11 +1,12 @@
 /**
- * The emulator's durable device state: keys, foreign public keys and settings in a state
- * directory, with a checksummed journal, atomic snapshots and an exclusive directory lock.
+ * The emulator's durable device state: keys, foreign public keys, settings and the PKCS#11 token
+ * in a state directory, with a checksummed journal, atomic snapshots and an exclusive directory
+ * lock.
  * See device_store.ts for the crash-safety rules and format.ts / records.ts for the file format.
  *
  * @packageDocumentation
  */
-export { DeviceStore } from './device_store.js';
+export { DeviceStore, type WriteOptions } from './device_store.js';
 export type { StoreOptions, StoreStats } from './options.js';
 export {
   StoreError,
@@ -14,3 +15,9 @@ export {
   type StoreStatusName,
 } from './errors.js';
 export { type ForeignKeyRecord, type KeyOrigin, type KeyRecord } from './records.js';
+export {
+  type ObjectBindingCode,
+  type ObjectRecord,
+  type PinRole,
+  type TokenSettings,
+} from './token_records.js';

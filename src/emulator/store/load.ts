@@ -33,11 +33,14 @@ import {
   encodeHeader,
   scanJournal,
 } from './format.js';
-import { DeviceState } from './state.js';
+import { DeviceState, type OpTarget } from './state.js';
 
 /** A loaded state directory, ready for appending. */
 export interface Loaded {
+  /** The state (the store stages new changes in it). */
   state: DeviceState;
+  /** A second copy that receives durable changes only (the store's snapshots). */
+  committed: DeviceState;
   /** The journal, open for writing at {@link journalBytes}. */
   journal: FileHandle;
   journalBytes: number;
@@ -59,8 +62,15 @@ export async function loadState(dir: string): Promise<Loaded> {
     throw ioError(`cleaning ${dir}`, e, dir);
   }
   const state = new DeviceState();
+  const committed = new DeviceState();
+  const both: OpTarget = {
+    apply(op) {
+      committed.apply(op);
+      return state.apply(op);
+    },
+  };
   const snap = await readIfExists(snapPath);
-  const snapSeq = snap === undefined ? 0 : decodeSnapshot(snap, snapPath, state);
+  const snapSeq = snap === undefined ? 0 : decodeSnapshot(snap, snapPath, both);
   const jbuf = await readIfExists(journalPath);
   let journalRecords = 0;
   let lastSeq = snapSeq;
@@ -84,7 +94,7 @@ export async function loadState(dir: string): Promise<Loaded> {
         { file: journalPath, offset: 8 },
       );
     }
-    const scan = scanJournal(jbuf, journalPath, base, snapSeq, state);
+    const scan = scanJournal(jbuf, journalPath, base, snapSeq, both);
     lastSeq = Math.max(snapSeq, scan.lastSeq);
     tornBytes = jbuf.length - scan.goodEnd;
     journalRecords = lastSeq - snapSeq;
@@ -112,6 +122,7 @@ export async function loadState(dir: string): Promise<Loaded> {
   }
   return {
     state,
+    committed,
     journal,
     journalBytes: rewrite?.length ?? jbuf?.length ?? 0,
     journalRecords,

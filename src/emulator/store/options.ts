@@ -23,6 +23,8 @@ export interface StoreStats {
   keys: number;
   foreignKeys: number;
   settings: number;
+  /** Token objects. */
+  objects: number;
   journalBytes: number;
   snapshotBytes: number;
   compactions: number;

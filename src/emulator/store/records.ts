@@ -12,6 +12,7 @@
  * | 5 DISABLE_EXPORT| slot i32, foreign u8 (0 own key, 1 foreign key)                        |
  * | 6 PUT_SETTING   | name u16+UTF-8, value u32+bytes                                        |
  * | 7 DELETE_SETTING| name u16+UTF-8                                                         |
+ * | 8 - 12          | the token's settings, PINs, counters and objects: token_records.ts     |
  *
  * Key flags: bit 0 export disabled, bit 1 has parent, bit 2 has extra, bits 4-5 origin
  * (0 factory, 1 generated, 2 wallet).
@@ -19,6 +20,14 @@
  * @packageDocumentation
  */
 import { DecodeError, type Reader, type Writer } from './binary.js';
+import {
+  TokenRecordKind,
+  decodeTokenOp,
+  encodeTokenOp,
+  isTokenKind,
+  tokenBodySizeHint,
+  type TokenOp,
+} from './token_records.js';
 
 /** Where a key came from. */
 export type KeyOrigin = 'factory' | 'generated' | 'wallet';
@@ -56,6 +65,7 @@ export const RecordKind = {
   DisableExport: 5,
   PutSetting: 6,
   DeleteSetting: 7,
+  ...TokenRecordKind,
 } as const;
 
 /** One decoded state change. */
@@ -66,7 +76,8 @@ export type Op =
   | { kind: 4; slot: number }
   | { kind: 5; slot: number; foreign: boolean }
   | { kind: 6; name: string; value: Uint8Array }
-  | { kind: 7; name: string };
+  | { kind: 7; name: string }
+  | TokenOp;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -130,8 +141,11 @@ export function bodySizeHint(op: Op): number {
       return 6 + 3 * (typeof op.name === 'string' ? op.name.length : 0) + len(op.value);
     case RecordKind.DeleteSetting:
       return 2 + 3 * (typeof op.name === 'string' ? op.name.length : 0);
-    default:
+    case RecordKind.RemoveForeign:
+    case RecordKind.DisableExport:
       return 5;
+    default:
+      return tokenBodySizeHint(op);
   }
 }
 
@@ -212,6 +226,8 @@ export function encodeOp(w: Writer, op: Op): void {
       w.bytes(name);
       return;
     }
+    default:
+      encodeTokenOp(w, op, MAX_BODY);
   }
 }
 
@@ -290,7 +306,8 @@ export function decodeOp(kind: number, r: Reader): Op {
       op = { kind, name: readName(r) };
       break;
     default:
-      throw new DecodeError(`unknown record kind ${kind}`, r.pos);
+      if (!isTokenKind(kind)) throw new DecodeError(`unknown record kind ${kind}`, r.pos);
+      op = decodeTokenOp(kind, r);
   }
   r.done();
   return op;

@@ -3,17 +3,37 @@
  * key with many dependents (wallet nodes) is removed in time proportional to what is removed.
  * Applying an {@link Op} is deterministic, so replaying the journal rebuilds the same state.
  *
+ * The token's objects bound to a slot live exactly as long as the key in it: a record that
+ * removes a key (with its descendants) or a foreign key, or that puts a different key into an
+ * occupied slot, also removes the objects bound to that slot, in the same step. A new key in a
+ * reused slot number therefore never inherits an old binding, and no crash can separate the two.
+ *
  * @packageDocumentation
  */
+import { ObjectTable } from './object_table.js';
 import { RecordKind, type ForeignKeyRecord, type KeyRecord, type Op } from './records.js';
+import type { TokenSettings } from './token_records.js';
+
+function sameKey(a: { type: number; publicKey: Uint8Array }, b: typeof a): boolean {
+  return a.type === b.type && Buffer.compare(a.publicKey, b.publicKey) === 0;
+}
+
+/** Anything ops are applied to while a state directory loads. */
+export interface OpTarget {
+  apply(op: Op): unknown;
+}
 
 /** The device state the store keeps and persists. */
-export class DeviceState {
+export class DeviceState implements OpTarget {
   readonly keys = new Map<number, KeyRecord>();
   readonly foreign = new Map<number, ForeignKeyRecord>();
   readonly settings = new Map<string, Uint8Array>();
   /** parent slot -> slots of keys naming it as parent (the parent need not exist). */
   readonly children = new Map<number, Set<number>>();
+  /** The token's settings; undefined until the first token record. */
+  token: TokenSettings | undefined;
+  /** The token's objects. */
+  readonly objects = new ObjectTable();
 
   #link(rec: KeyRecord): void {
     if (rec.parent === undefined) return;
@@ -36,7 +56,10 @@ export class DeviceState {
   /** Inserts or replaces a key. */
   putKey(rec: KeyRecord): void {
     const old = this.keys.get(rec.slot);
-    if (old !== undefined) this.#unlink(old);
+    if (old !== undefined) {
+      this.#unlink(old);
+      if (!sameKey(old, rec)) this.objects.unbind(rec.slot, false);
+    }
     this.keys.set(rec.slot, rec);
     this.#link(rec);
   }
@@ -67,6 +90,7 @@ export class DeviceState {
         if (rec === undefined) continue;
         this.#unlink(rec);
         this.keys.delete(s);
+        this.objects.unbind(s, false);
         removed.push(s);
       }
     }
@@ -84,11 +108,14 @@ export class DeviceState {
         return [];
       case RecordKind.RemoveKeys:
         return this.removeKeys(op.slots);
-      case RecordKind.PutForeign:
+      case RecordKind.PutForeign: {
+        const old = this.foreign.get(op.rec.slot);
+        if (old !== undefined && !sameKey(old, op.rec)) this.objects.unbind(op.rec.slot, true);
         this.foreign.set(op.rec.slot, op.rec);
         return [];
+      }
       case RecordKind.RemoveForeign:
-        this.foreign.delete(op.slot);
+        if (this.foreign.delete(op.slot)) this.objects.unbind(op.slot, true);
         return [];
       case RecordKind.DisableExport:
         if (op.foreign) {
@@ -104,6 +131,27 @@ export class DeviceState {
         return [];
       case RecordKind.DeleteSetting:
         this.settings.delete(op.name);
+        return [];
+      case RecordKind.PutToken:
+        if (op.wipeObjects) this.objects.clear();
+        this.token = op.token;
+        return [];
+      case RecordKind.SetPinTries:
+        if (this.token !== undefined) {
+          this.token =
+            op.role === 'so'
+              ? { ...this.token, soTries: op.tries }
+              : { ...this.token, userTries: op.tries };
+        }
+        return [];
+      case RecordKind.PutObject:
+        this.objects.put(op.rec);
+        return [];
+      case RecordKind.RemoveObject:
+        this.objects.remove(op.handle);
+        return [];
+      case RecordKind.HandleFloor:
+        this.objects.raiseFloor(op.handle);
         return [];
     }
   }

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Device status -> CK_RV. Every status of spec/status.json has an explicit row (checked by
+ * native/tests/test_pk11_rv.c), so a new status cannot silently fall into a default.
+ */
+#include "rv_table.h"
+
+#include "device.h"
+#include "p11.h"
+
+static const zkp_status_rv TABLE[] = {
+    {ZKB_ST_OK, CKR_OK},
+    /* protocol and transport: our bug or the link's, not the application's */
+    {ZKB_ST_ERR_UNKNOWN_COMMAND, CKR_FUNCTION_NOT_SUPPORTED}, /* device too old for the token */
+    {ZKB_ST_ERR_VERSION_UNSUPPORTED, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_SESSION_STATE, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_FRAGMENT, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_TOO_LARGE, CKR_DATA_LEN_RANGE},
+    {ZKB_ST_ERR_REQUEST_ID_IN_USE, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_BUSY, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_TIMEOUT, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_CANCELLED, CKR_FUNCTION_CANCELED},
+    /* arguments */
+    {ZKB_ST_ERR_INVALID_ARG, CKR_ARGUMENTS_BAD},
+    {ZKB_ST_ERR_OUT_OF_RANGE, CKR_ARGUMENTS_BAD},
+    {ZKB_ST_ERR_THRESHOLD_RANGE, CKR_ARGUMENTS_BAD},
+    {ZKB_ST_ERR_I2C_ADDRESS_INVALID, CKR_ARGUMENTS_BAD},
+    /* a public key given by value: the object's attribute is not a valid point */
+    {ZKB_ST_ERR_INVALID_PUBKEY, CKR_ATTRIBUTE_VALUE_INVALID},
+    {ZKB_ST_ERR_DATA_TOO_LARGE, CKR_DATA_LEN_RANGE},
+    /* keys: a slot that vanished under a handle means the key handle is no longer valid */
+    {ZKB_ST_ERR_NO_SUCH_SLOT, CKR_KEY_HANDLE_INVALID},
+    {ZKB_ST_ERR_SLOT_NOT_REMOVABLE, CKR_ACTION_PROHIBITED},
+    {ZKB_ST_ERR_SLOT_IS_X25519, CKR_KEY_TYPE_INCONSISTENT},
+    {ZKB_ST_ERR_KEY_TYPE_MISMATCH, CKR_KEY_TYPE_INCONSISTENT},
+    {ZKB_ST_ERR_NO_PRIVATE_KEY, CKR_KEY_FUNCTION_NOT_PERMITTED},
+    {ZKB_ST_ERR_UNSUPPORTED_CURVE, CKR_CURVE_NOT_SUPPORTED},
+    {ZKB_ST_ERR_KEY_STORE_FULL, CKR_DEVICE_MEMORY},
+    {ZKB_ST_ERR_FOREIGN_STORE_FULL, CKR_DEVICE_MEMORY},
+    {ZKB_ST_ERR_PUBKEY_EXPORT_DISABLED, CKR_KEY_UNEXTRACTABLE},
+    /* device policy and state */
+    {ZKB_ST_ERR_UNSUPPORTED_MODEL, CKR_FUNCTION_NOT_SUPPORTED},
+    {ZKB_ST_ERR_NOT_BOUND, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_BINDING_BROKEN, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_ALREADY_LOCKED, CKR_ACTION_PROHIBITED},
+    {ZKB_ST_ERR_ACTION_LOCKED, CKR_ACTION_PROHIBITED},
+    {ZKB_ST_ERR_SELF_DESTRUCTED, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_BROWNOUT, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_STORAGE_CORRUPTED, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_STORAGE_IO, CKR_DEVICE_ERROR},
+    /* wallets, data lock, supervised boot: never sent by this library */
+    {ZKB_ST_ERR_WALLET_EXISTS, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_WALLET_NOT_FOUND, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_WALLET_NODE_EXISTS, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_WALLET_NODE_NOT_FOUND, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_NODE_ADDR_INVALID, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_CHAIN_CODE_UNAVAILABLE, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_SLIP39_SESSION_BUSY, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_SLIP39_NO_SESSION, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_SLIP39_STATE, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_MNEMONIC_INVALID, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_CIPHERTEXT_MALFORMED, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_SUPBOOT_PATH_INVALID, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_SUPBOOT_FILE_NOT_FOUND, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_SUPBOOT_NOT_IN_MANIFEST, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_SUPBOOT_SLOT_INVALID, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_SUPBOOT_MANIFEST_FULL, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_SUPBOOT_POLICY_UNSUPPORTED, CKR_FUNCTION_FAILED},
+    {ZKB_ST_ERR_INTERNAL, CKR_DEVICE_ERROR},
+    /* token */
+    {ZKB_ST_ERR_PIN_INCORRECT, CKR_PIN_INCORRECT},
+    {ZKB_ST_ERR_PIN_LOCKED, CKR_PIN_LOCKED},
+    {ZKB_ST_ERR_NOT_LOGGED_IN, CKR_USER_NOT_LOGGED_IN},
+    {ZKB_ST_ERR_OBJECT_NOT_FOUND, CKR_OBJECT_HANDLE_INVALID},
+    {ZKB_ST_ERR_PIN_NOT_INITIALIZED, CKR_USER_PIN_NOT_INITIALIZED},
+    /* Cryptoki has no "token not initialized"; login.c maps it per user type. */
+    {ZKB_ST_ERR_TOKEN_NOT_INITIALIZED, CKR_TOKEN_NOT_RECOGNIZED},
+    {ZKB_ST_ERR_PIN_LEN_RANGE, CKR_PIN_LEN_RANGE},
+    {ZKB_ST_ERR_OBJECT_STORE_FULL, CKR_DEVICE_MEMORY},
+};
+
+const zkp_status_rv *zkp_status_table(size_t *count) {
+    *count = sizeof TABLE / sizeof TABLE[0];
+    return TABLE;
+}
+
+CK_RV zkp_rv_from_status(uint16_t status, bool *known) {
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++) {
+        if (TABLE[i].status == status) {
+            if (known)
+                *known = true;
+            return TABLE[i].rv;
+        }
+    }
+    if (known)
+        *known = false;
+    return CKR_DEVICE_ERROR;
+}
+
+CK_RV zkp_rv_from_transport(int result) {
+    switch (result) {
+    case ZKP_DEV_OK:
+        return CKR_OK;
+    case ZKP_DEV_UNREACHABLE:
+        return CKR_DEVICE_REMOVED;
+    case ZKP_DEV_NO_MEMORY:
+        return CKR_HOST_MEMORY;
+    case ZKP_DEV_TOO_LARGE:
+        return CKR_DATA_LEN_RANGE;
+    case ZKP_DEV_TIMEOUT:
+    case ZKP_DEV_PROTOCOL:
+    default:
+        return CKR_DEVICE_ERROR;
+    }
+}

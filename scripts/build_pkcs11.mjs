@@ -1,0 +1,72 @@
+// Builds the PKCS#11 library for the installed package: build-pkcs11/libzkbridge-pkcs11.so and
+// build-pkcs11/zkbridge.module (a p11-kit module file naming it by absolute path).
+//   node scripts/build_pkcs11.mjs
+// Uses CMake when it is there (the same CMakeLists.txt as the tests); otherwise compiles the
+// sources directly with cc, so `npm install` works on a machine with only a C compiler.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { coreSources } from './core_sources.mjs';
+import { must, root } from './run_util.mjs';
+
+const out = join(root, 'build-pkcs11');
+const lib = join(out, 'libzkbridge-pkcs11.so');
+mkdirSync(out, { recursive: true });
+
+function have(cmd) {
+  const r = spawnSync(cmd, ['--version'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+if (have('cmake')) {
+  const dir = join(out, 'cmake');
+  must(
+    'cmake',
+    [
+      '-S',
+      '.',
+      '-B',
+      dir,
+      '-Wno-dev',
+      '--log-level=WARNING',
+      '-DCMAKE_BUILD_TYPE=Release',
+      '-DZKB_TESTS=OFF',
+      '-DZKB_BENCH=OFF',
+      `-DCMAKE_LIBRARY_OUTPUT_DIRECTORY=${out}`,
+    ],
+    'cmake configure (pkcs11)',
+  );
+  must('cmake', ['--build', dir, '--target', 'zkbridge_pkcs11', '-j', '2'], 'cmake build (pkcs11)');
+} else {
+  const pkcs11 = readdirSync(join(root, 'native', 'pkcs11'))
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => `native/pkcs11/${f}`);
+  const cc = process.env.CC ?? 'cc';
+  must(
+    cc,
+    [
+      '-std=c11',
+      '-O2',
+      '-fPIC',
+      '-shared',
+      '-fvisibility=hidden',
+      '-D_GNU_SOURCE',
+      '-Inative/core',
+      '-Inative/pkcs11',
+      ...coreSources(),
+      ...pkcs11,
+      '-o',
+      lib,
+      '-Wl,--version-script=native/pkcs11/exports.map',
+      '-Wl,--no-undefined',
+      '-pthread',
+    ],
+    `${cc} (pkcs11)`,
+  );
+}
+
+writeFileSync(
+  join(out, 'zkbridge.module'),
+  `# p11-kit module file of the zkbridge PKCS#11 token.\n# Install with: zkbridge pkcs11 p11-kit-module --install\nmodule: ${lib}\ncritical: no\n`,
+);
+console.log(lib);

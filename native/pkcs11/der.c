@@ -162,8 +162,8 @@ zkp_curve zkp_der_parse_ec_params(const uint8_t *der, size_t len) {
     /* Known client bug, accepted as exactly these bytes: OpenSC's pkcs11-tool up to 0.25 (Debian
      * 12 ships 0.23) sends "curve25519" with the length byte of an 11-character string, so its
      * X25519 key generation would otherwise always fail. Nothing else malformed gets through. */
-    static const uint8_t OPENSC_X25519[] = {0x13, 0x0b, 'c', 'u', 'r', 'v', 'e',
-                                            '2',  '5',  '5', '1', '9'};
+    static const uint8_t OPENSC_X25519[] = {0x13, 0x0b, 'c', 'u', 'r', 'v',
+                                            'e',  '2',  '5', '5', '1', '9'};
     if (bytes_eq(der, len, OPENSC_X25519, sizeof OPENSC_X25519))
         return ZKP_CURVE_X25519;
     return ZKP_CURVE_NONE;

@@ -17,7 +17,8 @@
 
 #define CLIENT_NAME     "zkbridge-pkcs11/0.1.0"
 #define OUR_MAX_PAYLOAD ZKB_MAX_PAYLOAD
-#define OUR_MAX_MESSAGE (16u * 1024u * 1024u)
+/* A full token store lists up to 64 MiB of attributes in one TOKEN_LIST answer. */
+#define OUR_MAX_MESSAGE (128u * 1024u * 1024u)
 #define WRITE_BUF_KEEP  262144 /* a larger write buffer is released after its call */
 
 static zkp_conn *conn_new(int fd) {
@@ -107,7 +108,7 @@ static int encode_request(zkp_conn *c, uint32_t id, uint16_t command, const uint
         f.more = i + 1 < frags;
         f.command = command;
         f.request_id = id;
-        f.frag_index = (uint16_t)i; /* max_message / ZKB_MIN_PAYLOAD = 65536 fragments at most */
+        f.frag_index = (uint16_t)i; /* at most 65536 fragments: checked by the caller */
         f.length = (uint32_t)chunk;
         long n = zkb_frame_encode(&f, chunk ? req + off : NULL, c->wbuf + pos, c->wcap - pos);
         if (n < 0)
@@ -187,7 +188,8 @@ static int read_response(zkp_conn *c, uint32_t id, uint16_t command, int64_t dea
 int zkp_conn_call(zkp_conn *c, uint16_t command, const uint8_t *req, size_t len, int timeout_ms,
                   zkp_response *resp, size_t *written) {
     *written = 0;
-    if (len > c->max_message)
+    /* frag_index is 16 bits: a request never needs more than 65536 fragments. */
+    if (len > c->max_message || len > (size_t)c->max_payload * 65536u)
         return ZKP_DEV_TOO_LARGE;
     if (len && !req)
         return ZKP_DEV_PROTOCOL;

@@ -178,7 +178,7 @@ static int handle(client *c, uint32_t id, uint16_t cmd, const uint8_t *p, size_t
     case ZKB_CMD_HELLO: {
         static const char name[] = "zkbridge-pkcs11/0.1.0";
         int args_ok = n == 12 + sizeof name - 1 && p[0] == 1 && p[1] == 1 &&
-                      zkb_dec32be(p + 2) == 65536 && zkb_dec32be(p + 6) == 16u * 1024 * 1024 &&
+                      zkb_dec32be(p + 2) == 65536 && zkb_dec32be(p + 6) == 128u * 1024 * 1024 &&
                       zkb_dec16be(p + 10) == sizeof name - 1 &&
                       memcmp(p + 12, name, sizeof name - 1) == 0;
         srv_lock();

@@ -39,7 +39,7 @@ import { tokenObjectHandlers } from './handlers/token_objects.js';
 import { tokenPinHandlers } from './handlers/token_pin.js';
 import type { Handler } from './handlers/types.js';
 import { commandAvailability, modelSpec, type ModelName, type ModelOptions } from './models.js';
-import { DeviceStore, StoreError } from './store/index.js';
+import { DeviceStore, StoreError, type StoreStats } from './store/index.js';
 
 /** Commands this emulator carries out; the rest of the catalogue follows in later versions. */
 const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
@@ -175,6 +175,11 @@ export class EmulatedDevice implements DeviceEngine {
     if (this.#sinks.size === 0) return;
     const payload = encodeEvent(Event.STORE_CHANGED, { generation, command });
     for (const sink of this.#sinks.values()) sink.sendEvent(Event.STORE_CHANGED, payload);
+  }
+
+  /** Figures of the durable store (records, commits, compactions...). */
+  get storeStats(): StoreStats {
+    return this.#device.store.stats;
   }
 
   /** Waits for queued state changes, then closes the store. */

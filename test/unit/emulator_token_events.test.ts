@@ -252,27 +252,33 @@ void test('STORE_CHANGED is written to every connection before the response (exa
       b.send(Command.GET_ALLOC_SLOTS, { foreign: false });
     }
     await responses(log, 'a', ids);
-    let last = 0n;
-    for (const id of ids) {
+    // Each change has its own event on each connection, in generation order (pipelined changes
+    // that share a sync are announced together, before the first of their responses).
+    const eventsOf = (name: string) =>
+      log
+        .filter((e) => e.connection === name && e.kind === 'event')
+        .map((e) => decodeEvent(e.command, e.payload));
+    const generations = eventsOf('a').map((e) => e['generation'] as bigint);
+    assert.equal(generations.length, ids.length);
+    assert.deepEqual(
+      eventsOf('b').map((e) => e['generation']),
+      generations,
+    );
+    for (let i = 1; i < generations.length; i++) {
+      assert.ok((generations[i] ?? 0n) > (generations[i - 1] ?? 0n), 'strictly increasing');
+    }
+    assert.ok(eventsOf('a').every((e) => e['command'] === Command.GEN_KEY_PAIR));
+    // The k-th response comes after the k-th change's event, on both connections.
+    ids.forEach((id, k) => {
       const at = log.findIndex(
         (e) => e.connection === 'a' && e.requestId === id && e.kind === 'response',
       );
       assert.equal(log[at]?.status, Status.OK);
-      // The events for this change precede its response, on both connections.
-      const events = log
-        .slice(0, at)
-        .filter((e) => e.kind === 'event')
-        .map((e) => ({ connection: e.connection, values: decodeEvent(e.command, e.payload) }));
-      const mine = events.filter((e) => e.connection === 'a');
-      const theirs = events.filter((e) => e.connection === 'b');
-      assert.equal(mine.length, ids.indexOf(id) + 1);
-      assert.equal(theirs.length, ids.indexOf(id) + 1);
-      const generation = mine.at(-1)?.values['generation'] as bigint;
-      assert.equal(theirs.at(-1)?.values['generation'], generation);
-      assert.equal(mine.at(-1)?.values['command'], Command.GEN_KEY_PAIR);
-      assert.ok(generation > last, 'generations strictly increase');
-      last = generation;
-    }
+      for (const name of ['a', 'b']) {
+        const before = log.slice(0, at).filter((e) => e.connection === name && e.kind === 'event');
+        assert.ok(before.length >= k + 1, `${name}: event ${k} precedes response ${k}`);
+      }
+    });
   });
 });
 

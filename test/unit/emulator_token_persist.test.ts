@@ -304,3 +304,60 @@ void test('store: token records are validated before they are written', async ()
     await store.close();
   }
 });
+
+void test('pipelined changes share syncs, keep their order and are all durable', async () => {
+  await withTestbed({ model: 'hsm6', generatedMax: 2000 }, async (bed, keys) => {
+    const objects = await bed.connect();
+    const before = bed.device.storeStats;
+    const N = 250; // within max_in_flight (256): the raw client does not queue
+
+    const [generated, created] = await Promise.all([
+      Promise.all(
+        Array.from({ length: N }, (_, i) =>
+          keys.call(Command.GEN_KEY_PAIR, { key_type: i % 2 ? KeyType.P256 : KeyType.ED25519 }),
+        ),
+      ),
+      Promise.all(
+        Array.from({ length: N }, (_, i) =>
+          objects.call(Command.TOKEN_CREATE_OBJECT, {
+            ticket: NO_TICKET,
+            private: false,
+            binding: 0,
+            slot: i,
+            attrs: utf8(`object ${i}`),
+          }),
+        ),
+      ),
+    ]);
+    for (const a of [...generated, ...created]) expectStatus(a, 'OK');
+    const slots = generated.map((a) => a.out['slot'] as number);
+    assert.equal(new Set(slots).size, N, 'every key got its own slot');
+    const handles = created.map((a) => a.out['handle'] as number);
+    const generations = created.map((a) => a.out['generation'] as bigint);
+    for (let i = 1; i < N; i++) {
+      assert.ok((handles[i] ?? 0) > (handles[i - 1] ?? 0), 'handles in request order');
+      assert.ok((generations[i] ?? 0n) > (generations[i - 1] ?? 0n), 'generations in order');
+    }
+    const stats = bed.device.storeStats;
+    const records = stats.lastSeq - before.lastSeq;
+    const commits = stats.commits - before.commits;
+    assert.equal(records, 2 * N);
+    assert.ok(commits < records / 4, `${records} records in ${commits} syncs`);
+    // Every STORE_CHANGED reached the other connection, in generation order.
+    await keys.until(() => keys.events().length >= 2 * N);
+    const announced = keys.events().map((e) => e['generation'] as bigint);
+    for (let i = 1; i < announced.length; i++) {
+      assert.ok((announced[i] ?? 0n) > (announced[i - 1] ?? 0n));
+    }
+    const listed = await list(keys);
+
+    await bed.restart();
+    const after = await list(await bed.connect());
+    assert.deepEqual(after.keys, listed.keys, 'every acknowledged key, byte for byte');
+    assert.deepEqual(after.objects, listed.objects);
+    assert.deepEqual(
+      after.objects.map((o) => o.handle),
+      handles,
+    );
+  });
+});

@@ -348,3 +348,45 @@ void test('malformed token requests are ERR_INVALID_ARG and change nothing', asy
     assert.deepEqual(bed.device.internalErrors, []);
   });
 });
+
+void test('pipelined PIN checks count every try; a pipelined INIT revokes before the next change', async () => {
+  await withTestbed({ model: 'hsm6' }, async (_bed, client) => {
+    const { user } = await provision(client);
+    const wrong = utf8('0000');
+    const answers = await Promise.all(Array.from({ length: 7 }, () => login(client, USER, wrong)));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [0x1001, 0x1001, 0x1001, 0x1001, 0x1001, 0x1002, 0x1002],
+      'five tries, in order, then locked',
+    );
+    assert.equal((await tokenInfo(client))['user_tries_left'], 0);
+
+    // TOKEN_INIT and a private object with an old USER ticket, sent together: the ticket is
+    // revoked before the object is considered, so nothing survives the wipe.
+    const [init, create, afterWipe] = await Promise.all([
+      client.call(Command.TOKEN_INIT, { so_pin: SO_PIN, label: 'again' }),
+      client.call(Command.TOKEN_CREATE_OBJECT, {
+        ticket: user,
+        private: true,
+        binding: 0,
+        slot: 0,
+        attrs: utf8('late'),
+      }),
+      client.call(Command.TOKEN_CREATE_OBJECT, {
+        ticket: NO_TICKET,
+        private: false,
+        binding: 0,
+        slot: 0,
+        attrs: utf8('after the wipe'),
+      }),
+    ]);
+    expectStatus(init, 'OK');
+    expectStatus(create, 'ERR_NOT_LOGGED_IN');
+    expectStatus(afterWipe, 'OK');
+    const objects = (await list(client)).objects;
+    assert.deepEqual(
+      objects.map((o) => o.attrs),
+      [utf8('after the wipe')],
+    );
+  });
+});

@@ -12,24 +12,30 @@ import { createECDH, type ECDH } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { KeyType } from '../../protocol/constants.generated.js';
 
+interface Libsecp256k1 {
+  publicKeyCreate(privateKey: Uint8Array, compressed: false): Uint8Array;
+}
+
+interface Libsodium {
+  crypto_sign_seed_keypair(pk: Uint8Array, sk: Uint8Array, seed: Uint8Array): void;
+  crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void;
+}
+
 interface Bindings {
-  secp256k1?: { publicKeyCreate(privateKey: Uint8Array, compressed: false): Uint8Array };
-  sodium?: {
-    crypto_sign_seed_keypair(pk: Uint8Array, sk: Uint8Array, seed: Uint8Array): void;
-    crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void;
-  };
+  secp256k1?: Libsecp256k1;
+  sodium?: Libsodium;
 }
 
 function load(): Bindings {
   const require = createRequire(import.meta.url);
   const out: Bindings = {};
   try {
-    out.secp256k1 = require('secp256k1/bindings') as Bindings['secp256k1'];
+    out.secp256k1 = require('secp256k1/bindings') as Libsecp256k1;
   } catch {
     // no prebuild for this platform: noble derives secp256k1 keys
   }
   try {
-    out.sodium = require('sodium-native') as Bindings['sodium'];
+    out.sodium = require('sodium-native') as Libsodium;
   } catch {
     // no prebuild for this platform: noble derives 25519 keys
   }

@@ -110,6 +110,7 @@ export class DeviceStore {
   #snapshotBytes: number;
   #lastSeq: number;
   #compactions = 0;
+  #commits = 0;
   #compactionError: string | undefined;
   #retryCompactionAt = 0;
   readonly #queue = new Fifo<Pending>();
@@ -265,6 +266,7 @@ export class DeviceStore {
       journalBytes: this.#journalBytes,
       snapshotBytes: this.#snapshotBytes,
       compactions: this.#compactions,
+      commits: this.#commits,
       tornBytesDropped: this.#tornBytes,
       lastCompactionError: this.#compactionError,
     };
@@ -464,6 +466,7 @@ export class DeviceStore {
       for (const p of batch) p.reject(this.#failed);
       return;
     }
+    this.#commits++;
     this.#journalBytes += size;
     this.#journalRecords += batch.length;
     this.#lastSeq = seq;

@@ -28,6 +28,8 @@ export interface StoreStats {
   journalBytes: number;
   snapshotBytes: number;
   compactions: number;
+  /** Journal writes (each one write + fdatasync, of one or more records) since open. */
+  commits: number;
   /** Bytes of a torn journal tail dropped on open (0 normally). */
   tornBytesDropped: number;
   /** Why the last automatic compaction failed (the journal stays valid), if it did. */

@@ -39,14 +39,9 @@ CK_RV zkp_digest_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m) {
  * operation, everything else ends it. */
 static CK_RV output(zkp_op *op, CK_BYTE_PTR out, CK_ULONG_PTR out_len) {
     CK_ULONG size = zkp_hash_size(op->hash.alg);
-    if (!out) {
-        *out_len = size;
-        return CKR_OK;
-    }
-    if (*out_len < size) {
-        *out_len = size;
-        return CKR_BUFFER_TOO_SMALL;
-    }
+    CK_RV rv;
+    if (!zkp_output_ready(out, out_len, size, &rv))
+        return rv;
     zkp_hash_final(&op->hash, out);
     *out_len = size;
     zkp_op_end(op);

@@ -33,14 +33,9 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) {
 CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount) {
     if (!pulCount)
         return CKR_ARGUMENTS_BAD;
-    if (!pInterfacesList) {
-        *pulCount = NINTERFACES;
-        return CKR_OK;
-    }
-    if (*pulCount < NINTERFACES) {
-        *pulCount = NINTERFACES;
-        return CKR_BUFFER_TOO_SMALL;
-    }
+    CK_RV rv;
+    if (!zkp_output_ready(pInterfacesList, pulCount, NINTERFACES, &rv))
+        return rv;
     memcpy(pInterfacesList, INTERFACES, sizeof INTERFACES);
     *pulCount = NINTERFACES;
     return CKR_OK;

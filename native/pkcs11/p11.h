@@ -359,6 +359,20 @@ zkp_session *zkp_session_find_locked(CK_SESSION_HANDLE h);
 void zkp_close_slot_sessions_locked(zkp_slot *s);
 /* Ends an operation and frees its buffers. */
 void zkp_op_end(zkp_op *op);
+
+/*
+ * The Cryptoki output convention, in one place: a NULL buffer asks for the size (CKR_OK), a
+ * buffer shorter than `need` gets CKR_BUFFER_TOO_SMALL; both set *len to `need` and leave any
+ * operation active. Returns 1 when the caller should write its `need` bytes (and set *len),
+ * else 0 with *rv holding what to return.
+ */
+static inline int zkp_output_ready(const void *out, CK_ULONG_PTR len, CK_ULONG need, CK_RV *rv) {
+    if (out && *len >= need)
+        return 1;
+    *rv = out ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+    *len = need;
+    return 0;
+}
 void zkp_find_end(zkp_find *f);
 bool zkp_session_rw(const zkp_session *s);
 /* Frees every session (C_Finalize); abandon = after fork (touch nothing shared). */

@@ -244,16 +244,11 @@ static CK_RV device_sign(zkp_slot *slot, zkp_op *op, const uint8_t *msg, size_t 
 static CK_RV finish(zkp_session *s, const uint8_t *data, size_t len, CK_BYTE_PTR sig,
                     CK_ULONG_PTR sig_len) {
     zkp_op *op = &s->sign;
-    if (!sig) {
-        *sig_len = SIG_LEN; /* size query: the operation stays */
-        return CKR_OK;
-    }
-    if (*sig_len < SIG_LEN) {
-        *sig_len = SIG_LEN;
-        return CKR_BUFFER_TOO_SMALL;
-    }
+    CK_RV rv;
+    if (!zkp_output_ready(sig, sig_len, SIG_LEN, &rv))
+        return rv; /* size query or short buffer: the operation stays */
     uint8_t out[SIG_LEN];
-    CK_RV rv = device_sign(s->slot, op, data, len, out);
+    rv = device_sign(s->slot, op, data, len, out);
     if (rv == CKR_OK) {
         memcpy(sig, out, SIG_LEN);
         *sig_len = SIG_LEN;

@@ -40,14 +40,9 @@ CK_RV zkp_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR coun
             continue;
         ids[n++] = i;
     }
-    if (!list) {
-        *count = n;
-        return CKR_OK;
-    }
-    if (*count < n) {
-        *count = n;
-        return CKR_BUFFER_TOO_SMALL;
-    }
+    CK_RV rv;
+    if (!zkp_output_ready(list, count, n, &rv))
+        return rv;
     memcpy(list, ids, n * sizeof ids[0]);
     *count = n;
     return CKR_OK;
@@ -183,14 +178,8 @@ CK_RV zkp_get_mechanism_list(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list, CK_ULONG
     if (rv != CKR_OK)
         return rv;
     size_t n = zkp_mech_list(&dev, NULL, 0);
-    if (!list) {
-        *count = n;
-        return CKR_OK;
-    }
-    if (*count < n) {
-        *count = n;
-        return CKR_BUFFER_TOO_SMALL;
-    }
+    if (!zkp_output_ready(list, count, n, &rv))
+        return rv;
     zkp_mech_list(&dev, list, n);
     *count = n;
     return CKR_OK;

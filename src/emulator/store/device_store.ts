@@ -47,7 +47,7 @@ import {
   recordOp,
   sealRecord,
 } from './format.js';
-import { Fifo } from './fifo.js';
+import { CommitQueue, type PendingRecord } from './commit_queue.js';
 import { loadState } from './load.js';
 import { DirLock } from './lock.js';
 import type { StoreOptions, StoreStats } from './options.js';
@@ -63,22 +63,6 @@ export interface WriteOptions {
    */
   onDurable?: () => void;
 }
-
-type Pending =
-  | {
-      kind: 'record';
-      bytes: Uint8Array;
-      op: Op;
-      /** What applying the op to the staged state returned (removed slots). */
-      result: number[];
-      onDurable: (() => void) | undefined;
-      resolve(removed: number[]): void;
-      reject(e: unknown): void;
-    }
-  | { kind: 'task'; run(): Promise<void>; resolve(): void; reject(e: unknown): void };
-
-const MAX_BATCH_RECORDS = 4096;
-const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * The durable device state of one emulator. Reads are synchronous from memory; each mutation
@@ -113,8 +97,10 @@ export class DeviceStore {
   #commits = 0;
   #compactionError: string | undefined;
   #retryCompactionAt = 0;
-  readonly #queue = new Fifo<Pending>();
-  #draining = false;
+  readonly #queue = new CommitQueue(
+    (batch, size) => this.#commit(batch, size),
+    () => this.#compactIfDue(),
+  );
   #failed: StoreError | undefined;
   #closing: Promise<void> | undefined;
 
@@ -368,8 +354,7 @@ export class DeviceStore {
       return Promise.reject(e instanceof Error ? e : new TypeError(String(e)));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({
-        kind: 'record',
+      this.#queue.pushRecord({
         bytes,
         op: framed,
         result,
@@ -377,61 +362,25 @@ export class DeviceStore {
         resolve,
         reject,
       });
-      this.#kick();
     });
   }
 
   #task(run: () => Promise<void>, always = false): Promise<void> {
     const refusal = always ? undefined : this.#refusal();
     if (refusal !== undefined) return Promise.reject(refusal);
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ kind: 'task', run, resolve, reject });
-      this.#kick();
-    });
+    return this.#queue.runTask(run);
   }
 
-  #kick(): void {
-    if (this.#draining) return;
-    this.#draining = true;
-    // A microtask later, so calls made in the same tick share one write + sync.
-    queueMicrotask(() => void this.#drain());
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const head = this.#queue.peek();
-      if (head?.kind === 'task') {
-        this.#queue.shift();
-        try {
-          await head.run();
-          head.resolve();
-        } catch (e) {
-          head.reject(e);
-        }
-        continue;
-      }
-      const batch: Extract<Pending, { kind: 'record' }>[] = [];
-      let size = 0;
-      while (batch.length < MAX_BATCH_RECORDS && size < MAX_BATCH_BYTES) {
-        const next = this.#queue.peek();
-        if (next?.kind !== 'record') break;
-        this.#queue.shift();
-        batch.push(next);
-        size += next.bytes.length;
-      }
-      await this.#commit(batch, size);
-      if (this.#compactionDue()) {
-        try {
-          await this.#compactNow();
-          this.#compactionError = undefined;
-        } catch (e) {
-          // The journal still holds everything; retry after another compactEvery records.
-          this.#compactionError = e instanceof Error ? e.message : String(e);
-          this.#retryCompactionAt = this.#journalRecords + this.#compactEvery;
-        }
-      }
+  async #compactIfDue(): Promise<void> {
+    if (!this.#compactionDue()) return;
+    try {
+      await this.#compactNow();
+      this.#compactionError = undefined;
+    } catch (e) {
+      // The journal still holds everything; retry after another compactEvery records.
+      this.#compactionError = e instanceof Error ? e.message : String(e);
+      this.#retryCompactionAt = this.#journalRecords + this.#compactEvery;
     }
-    this.#draining = false;
   }
 
   #compactionDue(): boolean {
@@ -442,7 +391,7 @@ export class DeviceStore {
     );
   }
 
-  async #commit(batch: Extract<Pending, { kind: 'record' }>[], size: number): Promise<void> {
+  async #commit(batch: PendingRecord[], size: number): Promise<void> {
     if (this.#failed !== undefined) {
       for (const p of batch) p.reject(this.#failed);
       return;

@@ -110,7 +110,7 @@ function initZkbridge(library: string): void {
   p11.C_Initialize();
   const slot = p11.C_GetSlotList(true)[0];
   if (slot === undefined) throw new Error('zkbridge: no token');
-  p11.C_InitToken(slot, '87654321', 'bench');
+  p11.C_InitToken(slot, '87654321', 'bench'.padEnd(32, ' '));
   const s = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
   p11.C_Login(s, pkcs11js.CKU_SO, '87654321');
   p11.C_InitPIN(s, '12345678');

@@ -63,8 +63,13 @@ CK_RV zkp_init_token(CK_SLOT_ID slot_id, CK_UTF8CHAR_PTR pin, CK_ULONG pin_len,
     zkp_unlock();
     if (busy)
         return CKR_SESSION_EXISTS;
-    /* the label is 32 bytes, blank padded: the device keeps it without the padding */
-    size_t ll = 32;
+    /*
+     * The label is 32 bytes, blank padded: the device keeps it without the padding. A NUL ends
+     * it early, and nothing after it is read: some callers (pkcs11js) pass a C string.
+     */
+    size_t ll = 0;
+    while (ll < 32 && label[ll] != 0)
+        ll++;
     while (ll > 0 && label[ll - 1] == ' ')
         ll--;
     static const uint8_t blank = ' ';

@@ -253,6 +253,16 @@ void test_token_and_pins(void) {
     check_rv(F->C_InitToken(A.slot, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN), label), CKR_OK,
              "C_InitToken");
     CK_TOKEN_INFO ti;
+    /* a C string instead of 32 padded bytes (pkcs11js does this): read up to its NUL only */
+    CK_UTF8CHAR *cstring = malloc(6);
+    memcpy(cstring, "short", 6);
+    check_rv(F->C_InitToken(A.slot, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN), cstring), CKR_OK,
+             "C_InitToken with a NUL-terminated label");
+    free(cstring);
+    F->C_GetTokenInfo(A.slot, &ti);
+    check(padded_is(ti.label, 32, "short"), "label ends at the NUL");
+    check_rv(F->C_InitToken(A.slot, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN), label), CKR_OK,
+             "C_InitToken again with the SO PIN");
     F->C_GetTokenInfo(A.slot, &ti);
     check(padded_is(ti.label, 32, "api-test"), "token label");
     check((ti.flags & CKF_TOKEN_INITIALIZED) && !(ti.flags & CKF_USER_PIN_INITIALIZED),

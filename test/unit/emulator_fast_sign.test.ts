@@ -4,6 +4,7 @@
 // OpenSSL Ed25519 gives the RFC 8032 (deterministic) signature noble gives.
 import * as assert from 'node:assert/strict';
 import * as nc from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
@@ -19,10 +20,14 @@ import {
   signSecp256k1,
 } from '../../src/emulator/crypto/fast_sign.ts';
 import {
+  makePresignatures,
   PresignaturePool,
   randomNonces,
   type NonceSource,
+  type Presignature,
+  type PresignatureSupplier,
 } from '../../src/emulator/crypto/presign.ts';
+import { presignatureSupplier } from '../../src/emulator/crypto/presign_supplier.ts';
 import { Prng } from './prng.ts';
 
 const rng = new Prng(0x5eed);
@@ -137,6 +142,99 @@ void test('a pool tops itself up in the background, one nonce per turn, to two b
   for (let i = 0; i < 20; i++) await turn();
   assert.equal(pool.size, 7, 'one more batch of four, the last nonce still pending');
   assert.equal(made, 9, 'seven ready plus one pending make two batches');
+});
+
+/** A local nonce source that counts its point multiplications. */
+function countingP256(): { source: NonceSource; made: () => number } {
+  let made = 0;
+  const source = randomNonces(p256.Point.Fn.ORDER, nobleBaseMultiply(p256));
+  return {
+    source: () => {
+      made++;
+      return source();
+    },
+    made: () => made,
+  };
+}
+
+void describe('presignatures from a supplier (the worker thread)', () => {
+  const d = p256.utils.randomSecretKey(rng.bytes(48));
+  const pub = p256.getPublicKey(d, false);
+
+  void test(
+    'the worker makes valid presignatures and a pool signs from them alone',
+    { skip: availableParallelism() < 2 ? 'one core: no presignature worker' : false },
+    async (t) => {
+      // The worker does not keep a process alive (the device's server does): a timer does here.
+      const alive = setInterval(() => undefined, 1000);
+      t.after(() => {
+        clearInterval(alive);
+      });
+      const supplier = presignatureSupplier('p256');
+      const batch = await new Promise<Presignature[]>((resolve) => {
+        assert.ok(supplier.request(16, resolve), 'the worker serves on a multi-core machine');
+      });
+      assert.equal(batch.length, 16);
+      assert.equal(new Set(batch.map((p) => p.r)).size, 16, 'fresh nonces');
+
+      const local = countingP256();
+      const pool = new PresignaturePool(p256.Point.Fn, local.source, { batch: 4, supplier });
+      const digest = rng.bytes(32);
+      assertValid(CURVES[0], pub, digest, pool.sign(d, digest)); // empty: one local batch
+      assert.equal(local.made(), 4);
+      for (let i = 0; i < 50 && pool.size < 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(pool.size >= 200, `the worker refills the stock (has ${pool.size})`);
+      const rs = new Set<string>();
+      for (let i = 0; i < 150; i++) {
+        const sig = pool.sign(d, digest);
+        assertValid(CURVES[0], pub, digest, sig);
+        rs.add(b64u(sig.signature.subarray(0, 32)));
+      }
+      assert.equal(rs.size, 150, 'each presignature used once');
+      assert.equal(local.made(), 4, 'no nonce made on this thread after the first batch');
+    },
+  );
+
+  void test('a supplier that cannot serve, or fails, leaves the pool topping up itself', async () => {
+    const refusing: PresignatureSupplier = { request: () => false };
+    let asked = 0;
+    const failing: PresignatureSupplier = {
+      request: (_count, deliver) => {
+        asked++;
+        setImmediate(() => {
+          deliver([]);
+        });
+        return true;
+      },
+    };
+    for (const supplier of [refusing, failing]) {
+      const local = countingP256();
+      const pool = new PresignaturePool(p256.Point.Fn, local.source, { batch: 4, supplier });
+      const digest = rng.bytes(32);
+      for (let i = 0; i < 10; i++) {
+        assertValid(CURVES[0], pub, digest, pool.sign(d, digest));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.ok(local.made() >= 10, 'signatures came from local nonces');
+    }
+    assert.ok(asked > 0 && asked <= 10, 'one request at a time, asked again after a failure');
+  });
+
+  void test('makePresignatures: one batch, each triple signs correctly', () => {
+    const made = makePresignatures(p256.Point.Fn, countingP256().source, 8);
+    assert.equal(made.length, 8);
+    const fn = p256.Point.Fn;
+    const z = 12345n;
+    const dn = fn.create(BigInt('0x' + Buffer.from(d).toString('hex')));
+    for (const pre of made) {
+      const s = fn.mul(pre.kInverse, fn.add(z, fn.mul(pre.r, dn)));
+      const sig = new p256.Signature(pre.r, s);
+      const digest = Buffer.from(z.toString(16).padStart(64, '0'), 'hex');
+      assert.ok(p256.verify(sig.toBytes(), digest, pub, { prehash: false, lowS: false }));
+    }
+  });
 });
 
 void describe('fast Ed25519 signing', () => {

@@ -4,6 +4,8 @@
  *
  * - ECDSA (P-256 and secp256k1) signs from a {@link PresignaturePool}: the nonce point k·G and
  *   k⁻¹ are made ahead of time in batches, so a signature is two modular multiplications.
+ *   The batches are made on a worker thread (presign_supplier.ts) where the machine has more
+ *   than one core: a point multiplication per signature then stays off the request path.
  *   Node has no API that signs a ready digest and also tells the recovery id, which the device
  *   returns; the pool gives both.
  * - k·G for P-256 comes from OpenSSL (`createECDH().generateKeys`, the constant-time nistz256
@@ -24,77 +26,25 @@
  *
  * @packageDocumentation
  */
-import { createECDH, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import type { EcdsaCurve } from './keys.js';
-import {
-  bytesToBigInt,
-  PresignaturePool,
-  randomNonces,
-  type BasePointMultiply,
-  type NonceSource,
-  type Presigned,
-} from './presign.js';
+import { nonceSources } from './nonce_sources.js';
+import { PresignaturePool, type Presigned } from './presign.js';
+import { presignatureSupplier } from './presign_supplier.js';
+
+export { nobleBaseMultiply, nonceSources, secp256k1Backend } from './nonce_sources.js';
 
 /** A raw ECDSA signature and the y parity of its nonce point. */
 export type RawEcdsa = Presigned;
 
-/** x and y parity of an uncompressed point 04||X||Y. */
-function nonceView(point: Uint8Array): { x: Uint8Array; yOdd: boolean } {
-  return { x: point.subarray(1, 33), yOdd: ((point[64] ?? 0) & 1) === 1 };
-}
-
-/**
- * P-256 nonces from OpenSSL: `generateKeys` draws k in [1, n-1] from OpenSSL's CSPRNG and
- * computes k·G in one call (faster than handing it a k of ours).
- */
-function opensslP256Nonces(): NonceSource {
-  const ecdh = createECDH('prime256v1');
-  return () => {
-    const point = ecdh.generateKeys();
-    return { k: bytesToBigInt(ecdh.getPrivateKey()), ...nonceView(point) };
-  };
-}
-
-interface Libsecp256k1 {
-  publicKeyCreate(privateKey: Uint8Array, compressed: false): Uint8Array;
-}
-
-/** libsecp256k1's binding, or undefined when it cannot load on this platform. */
-function loadLibsecp256k1(): Libsecp256k1 | undefined {
-  try {
-    // The binding entry itself, so a failed load falls back to noble, not to elliptic.
-    return createRequire(import.meta.url)('secp256k1/bindings') as Libsecp256k1;
-  } catch {
-    return undefined;
-  }
-}
-
-const libsecp256k1 = loadLibsecp256k1();
-
-/** Which secp256k1 implementation multiplies points: for diagnostics (`zkbridge selfcheck`). */
-export const secp256k1Backend: 'libsecp256k1' | 'noble' = libsecp256k1 ? 'libsecp256k1' : 'noble';
-
-/** Fixed-base multiplication k·G in pure JS (`@noble/curves`): the fallback, and a reference. */
-export function nobleBaseMultiply(curve: EcdsaCurve): BasePointMultiply {
-  return (k) => nonceView(curve.Point.BASE.multiply(bytesToBigInt(k)).toBytes(false));
-}
-
-/** The nonce sources the pools use, by curve (exported for tests). */
-export const nonceSources: Readonly<Record<'p256' | 'secp256k1', NonceSource>> = {
-  p256: opensslP256Nonces(),
-  secp256k1: randomNonces(
-    secp256k1.Point.Fn.ORDER,
-    libsecp256k1
-      ? (k) => nonceView(libsecp256k1.publicKeyCreate(k, false))
-      : nobleBaseMultiply(secp256k1),
-  ),
-};
-
-const p256Pool = new PresignaturePool(p256.Point.Fn, nonceSources.p256);
-const secp256k1Pool = new PresignaturePool(secp256k1.Point.Fn, nonceSources.secp256k1);
+const p256Pool = new PresignaturePool(p256.Point.Fn, nonceSources.p256, {
+  supplier: presignatureSupplier('p256'),
+});
+const secp256k1Pool = new PresignaturePool(secp256k1.Point.Fn, nonceSources.secp256k1, {
+  supplier: presignatureSupplier('secp256k1'),
+});
 
 /**
  * ECDSA P-256 over a 32-byte digest, s as computed (not forced low). The caller has checked

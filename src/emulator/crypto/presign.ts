@@ -49,7 +49,8 @@ export interface Presigned {
   readonly recoveryId: 0 | 1;
 }
 
-interface Presignature {
+/** The message-independent half of one signature; used once. */
+export interface Presignature {
   r: bigint;
   kInverse: bigint;
   yOdd: boolean;
@@ -61,6 +62,66 @@ interface PendingNonce {
   k: bigint;
   yOdd: boolean;
 }
+
+/**
+ * A fresh nonce ready for a batch: r = R.x mod n. R.x >= n happens with probability about
+ * 2^-128 and the device's 0/1 recovery id cannot express it, so such a nonce is skipped.
+ */
+function pendingNonce(order: bigint, nonces: NonceSource): PendingNonce {
+  for (;;) {
+    const nonce = nonces();
+    const x = bytesToBigInt(nonce.x);
+    if (x < order && x !== 0n) return { r: x, k: nonce.k, yOdd: nonce.yOdd };
+  }
+}
+
+/** Inverts the nonces of a batch together (Montgomery's trick): one inversion for all. */
+function finishBatch(fn: IField<bigint>, pending: PendingNonce[], into: Presignature[]): void {
+  const inverses = fn.invertBatch(pending.map((p) => p.k));
+  pending.forEach((p, i) => {
+    const kInverse = inverses[i];
+    if (kInverse !== undefined) into.push({ r: p.r, kInverse, yOdd: p.yOdd });
+  });
+}
+
+/** Makes `count` presignatures from fresh nonces, with one modular inversion for all. */
+export function makePresignatures(
+  fn: IField<bigint>,
+  nonces: NonceSource,
+  count: number,
+): Presignature[] {
+  const pending = Array.from({ length: count }, () => pendingNonce(fn.ORDER, nonces));
+  const made: Presignature[] = [];
+  finishBatch(fn, pending, made);
+  return made;
+}
+
+/**
+ * Makes presignatures somewhere else (a worker thread) and hands them over later.
+ * {@link PresignaturePool} asks for one batch at a time.
+ */
+export interface PresignatureSupplier {
+  /**
+   * Asks for `count` presignatures. Returns false when the supplier cannot serve (then the pool
+   * tops itself up); otherwise `deliver` is called once, with the batch or with an empty array
+   * when the supplier failed meanwhile.
+   */
+  request(count: number, deliver: (batch: Presignature[]) => void): boolean;
+}
+
+/** Options of a {@link PresignaturePool}. */
+export interface PresignaturePoolOptions {
+  /** Presignatures made per refill (one inversion each). Default 32. */
+  batch?: number;
+  /**
+   * Where background top-ups come from. Without one (or when it cannot serve) the pool tops
+   * itself up on this thread, one nonce per event-loop turn.
+   */
+  supplier?: PresignatureSupplier;
+}
+
+/** Presignatures a pool with a supplier keeps in stock. */
+const SUPPLIED_STOCK = 1024;
 
 /** Big-endian bytes to bigint. */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
@@ -79,17 +140,25 @@ export class PresignaturePool {
   readonly #pool: Presignature[] = [];
   #pending: PendingNonce[] = [];
   readonly #scalars = new WeakMap<Uint8Array, bigint>();
+  readonly #supplier: PresignatureSupplier | undefined;
   #topUpScheduled = false;
+  #supplyRequested = false;
 
   /**
    * @param fn - the scalar field (integers mod the group order n).
    * @param nonces - fresh nonces with their points.
-   * @param batch - presignatures made per refill (one inversion each).
+   * @param options - batch size and background supplier; a number is the batch size.
    */
-  constructor(fn: IField<bigint>, nonces: NonceSource, batch = 32) {
+  constructor(
+    fn: IField<bigint>,
+    nonces: NonceSource,
+    options: PresignaturePoolOptions | number = {},
+  ) {
+    const { batch = 32, supplier } = typeof options === 'number' ? { batch: options } : options;
     this.#fn = fn;
     this.#nonces = nonces;
     this.#batch = batch;
+    this.#supplier = supplier;
   }
 
   /** Presignatures ready now. */
@@ -113,7 +182,7 @@ export class PresignaturePool {
       const pre = this.#pool.pop() ?? this.#refillAndTake();
       const s = fn.mul(pre.kInverse, fn.add(z, fn.mul(pre.r, d)));
       if (s === 0n) continue; // probability about 2^-256: use another nonce
-      if (this.#pool.length < this.#batch) this.#scheduleTopUp();
+      this.#afterTake();
       const signature = new Uint8Array(64);
       bigIntTo32(pre.r, signature, 0);
       bigIntTo32(s, signature, 32);
@@ -129,15 +198,8 @@ export class PresignaturePool {
 
   /** Adds `count` fresh nonces (with their points) to the batch being built. */
   #addNonces(count: number): void {
-    const order = this.#fn.ORDER;
-    for (let added = 0; added < count;) {
-      const nonce = this.#nonces();
-      // r = R.x mod n; R.x >= n happens with probability about 2^-128 and the device's 0/1
-      // recovery id cannot express it, so such a nonce is skipped rather than used.
-      const x = bytesToBigInt(nonce.x);
-      if (x >= order || x === 0n) continue;
-      this.#pending.push({ r: x, k: nonce.k, yOdd: nonce.yOdd });
-      added++;
+    for (let added = 0; added < count; added++) {
+      this.#pending.push(pendingNonce(this.#fn.ORDER, this.#nonces));
     }
   }
 
@@ -146,11 +208,29 @@ export class PresignaturePool {
     const pending = this.#pending;
     if (pending.length === 0) return;
     this.#pending = [];
-    const inverses = this.#fn.invertBatch(pending.map((p) => p.k));
-    pending.forEach((p, i) => {
-      const kInverse = inverses[i];
-      if (kInverse !== undefined) this.#pool.push({ r: p.r, kInverse, yOdd: p.yOdd });
+    finishBatch(this.#fn, pending, this.#pool);
+  }
+
+  /**
+   * Keeps the stock up after a presignature was taken: asks the supplier for more while the
+   * pool is below its stock, one request at a time, or tops up on this thread without one.
+   */
+  #afterTake(): void {
+    if (this.#supplier === undefined) {
+      if (this.#pool.length < this.#batch) this.#scheduleTopUp();
+      return;
+    }
+    if (this.#supplyRequested || this.#pool.length >= SUPPLIED_STOCK) return;
+    this.#supplyRequested = true;
+    const asked = this.#supplier.request(SUPPLIED_STOCK - this.#pool.length, (batch) => {
+      this.#supplyRequested = false;
+      for (const pre of batch) this.#pool.push(pre);
+      if (batch.length > 0) this.#afterTake();
     });
+    if (!asked) {
+      this.#supplyRequested = false;
+      if (this.#pool.length < this.#batch) this.#scheduleTopUp();
+    }
   }
 
   #refillAndTake(): Presignature {

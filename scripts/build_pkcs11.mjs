@@ -4,12 +4,35 @@
 // Uses CMake when it is there (the same CMakeLists.txt as the tests); otherwise compiles the
 // sources directly with cc, so `npm install` works on a machine with only a C compiler.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { coreSources } from './core_sources.mjs';
 import { must, root } from './run_util.mjs';
 
 const out = join(root, 'build-pkcs11');
+
+/**
+ * Node's own headers, whose openssl/ the engine is compiled against (its symbols then resolve
+ * to node's OpenSSL at load time): next to the node binary (Debian and NodeSource packages,
+ * official tarballs), npm's nodedir, or node-gyp's download for this version.
+ */
+function findNodeInclude() {
+  const candidates = [
+    join(dirname(realpathSync(process.execPath)), '..', 'include', 'node'),
+    ...(process.env.npm_config_nodedir
+      ? [join(process.env.npm_config_nodedir, 'include', 'node')]
+      : []),
+    join(homedir(), '.cache', 'node-gyp', process.versions.node, 'include', 'node'),
+  ];
+  return candidates.find((dir) => existsSync(join(dir, 'openssl', 'engine.h')));
+}
+const nodeInclude = findNodeInclude();
+if (!nodeInclude) {
+  console.warn(
+    "build_pkcs11: Node's OpenSSL headers not found; libzkbridge-engine.so (mTLS from Node) is not built",
+  );
+}
 const lib = join(out, 'libzkbridge-pkcs11.so');
 mkdirSync(out, { recursive: true });
 
@@ -33,10 +56,18 @@ if (have('cmake')) {
       '-DZKB_TESTS=OFF',
       '-DZKB_BENCH=OFF',
       `-DCMAKE_LIBRARY_OUTPUT_DIRECTORY=${out}`,
+      ...(nodeInclude ? [`-DZKB_NODE_INCLUDE=${nodeInclude}`] : []),
     ],
     'cmake configure (pkcs11)',
   );
   must('cmake', ['--build', dir, '--target', 'zkbridge_pkcs11', '-j', '2'], 'cmake build (pkcs11)');
+  if (nodeInclude) {
+    must(
+      'cmake',
+      ['--build', dir, '--target', 'zkbridge_engine', '-j', '2'],
+      'cmake build (engine)',
+    );
+  }
 } else {
   const pkcs11 = readdirSync(join(root, 'native', 'pkcs11'))
     .filter((f) => f.endsWith('.c'))
@@ -63,6 +94,32 @@ if (have('cmake')) {
     ],
     `${cc} (pkcs11)`,
   );
+  if (nodeInclude) {
+    const engine = readdirSync(join(root, 'native', 'engine'))
+      .filter((f) => f.endsWith('.c'))
+      .map((f) => `native/engine/${f}`);
+    must(
+      cc,
+      [
+        '-std=c11',
+        '-O2',
+        '-fPIC',
+        '-shared',
+        '-D_GNU_SOURCE',
+        '-Inative/engine',
+        '-Inative/pkcs11',
+        '-isystem',
+        nodeInclude,
+        ...engine,
+        '-o',
+        join(out, 'libzkbridge-engine.so'),
+        '-Wl,--version-script=native/engine/exports.map',
+        '-pthread',
+        '-ldl',
+      ],
+      `${cc} (engine)`,
+    );
+  }
 }
 
 writeFileSync(

@@ -14,8 +14,7 @@
 static EC_KEY_METHOD *method;
 static int ex_index = -1;
 
-static void free_ref(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-                     void *argp) {
+static void free_ref(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
     (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
     free(ptr);
 }
@@ -111,9 +110,9 @@ EVP_PKEY *zke_ec_key_new(const zke_key *key) {
         zke_error(ZKE_R_KEY_TYPE, "the key's curve is not known to this OpenSSL");
     else if (!ok)
         zke_error(ZKE_R_INTERNAL, "out of memory");
-    if (ok && (!EC_KEY_set_group(ec, group) ||
-               !EC_POINT_oct2point(group, point, raw, raw_len, NULL) ||
-               !EC_KEY_set_public_key(ec, point))) {
+    if (ok &&
+        (!EC_KEY_set_group(ec, group) || !EC_POINT_oct2point(group, point, raw, raw_len, NULL) ||
+         !EC_KEY_set_public_key(ec, point))) {
         zke_error(ZKE_R_KEY_TYPE, "the token's public point is not on the key's curve");
         ok = false;
     }

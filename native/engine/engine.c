@@ -20,7 +20,7 @@ static const char engine_id[] = "zkbridge";
 static const char engine_name[] = "zkbridge HSM keys (PKCS#11)";
 
 #define CMD_MODULE_PATH ENGINE_CMD_BASE
-#define CMD_PIN (ENGINE_CMD_BASE + 1)
+#define CMD_PIN         (ENGINE_CMD_BASE + 1)
 
 static const ENGINE_CMD_DEFN commands[] = {
     {CMD_MODULE_PATH, "MODULE_PATH", "path of libzkbridge-pkcs11.so", ENGINE_CMD_FLAG_STRING},
@@ -84,9 +84,9 @@ static int bind(ENGINE *e, const char *id) {
     if (!zke_ec_key_setup())
         return 0;
     bool by_path = id == NULL && loaded_from[0] != 0;
-    if (!(ENGINE_set_id(e, by_path ? loaded_from : engine_id) &&
-          ENGINE_set_name(e, engine_name) && ENGINE_set_ctrl_function(e, engine_ctrl) &&
-          ENGINE_set_cmd_defns(e, commands) && ENGINE_set_load_privkey_function(e, load_key) &&
+    if (!(ENGINE_set_id(e, by_path ? loaded_from : engine_id) && ENGINE_set_name(e, engine_name) &&
+          ENGINE_set_ctrl_function(e, engine_ctrl) && ENGINE_set_cmd_defns(e, commands) &&
+          ENGINE_set_load_privkey_function(e, load_key) &&
           ENGINE_set_load_pubkey_function(e, load_key)))
         return 0;
     if (by_path) {

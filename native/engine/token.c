@@ -12,7 +12,7 @@
 #include "ossl.h"
 
 #define MAX_SLOTS 16
-#define PIN_MAX 128
+#define PIN_MAX   128
 
 typedef struct {
     bool used;
@@ -166,8 +166,7 @@ static bool open_session(slot_state *s, const char *pin) {
     const char *why = rv == CKR_PIN_INCORRECT ? "wrong PIN"
                       : rv == CKR_PIN_LOCKED  ? "PIN locked"
                                               : "C_Login failed";
-    zke_error(ZKE_R_LOGIN, "%s (0x%lx) on slot %lu", why, (unsigned long)rv,
-              (unsigned long)s->id);
+    zke_error(ZKE_R_LOGIN, "%s (0x%lx) on slot %lu", why, (unsigned long)rv, (unsigned long)s->id);
     return false;
 }
 
@@ -290,8 +289,7 @@ done:
 /* Errors after which a new session (and login) may help: the device came back. */
 static bool retryable(CK_RV rv) {
     return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
-           rv == CKR_DEVICE_REMOVED || rv == CKR_USER_NOT_LOGGED_IN ||
-           rv == CKR_TOKEN_NOT_PRESENT;
+           rv == CKR_DEVICE_REMOVED || rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_TOKEN_NOT_PRESENT;
 }
 
 size_t zke_token_sign(const zke_key *key, CK_MECHANISM_TYPE mechanism, const uint8_t *in,

@@ -18,10 +18,10 @@
 typedef struct {
     CK_SLOT_ID slot;
     CK_OBJECT_HANDLE handle;
-    CK_KEY_TYPE key_type;   /* CKK_EC or CKK_EC_EDWARDS */
-    uint8_t params[64];     /* CKA_EC_PARAMS (DER) */
+    CK_KEY_TYPE key_type; /* CKK_EC or CKK_EC_EDWARDS */
+    uint8_t params[64];   /* CKA_EC_PARAMS (DER) */
     size_t params_len;
-    uint8_t point[80];      /* CKA_EC_POINT (DER OCTET STRING) */
+    uint8_t point[80]; /* CKA_EC_POINT (DER OCTET STRING) */
     size_t point_len;
 } zke_key;
 

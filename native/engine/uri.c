@@ -136,8 +136,8 @@ zke_uri_status zke_uri_parse(const char *text, zke_uri *out) {
             const char *eq = memchr(p, '=', (size_t)(end - p));
             if (eq == NULL)
                 return ZKE_URI_BAD_VALUE;
-            zke_uri_status st = attribute(p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1),
-                                          query, out);
+            zke_uri_status st =
+                attribute(p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1), query, out);
             if (st != ZKE_URI_OK)
                 return st;
         }

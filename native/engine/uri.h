@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZKE_URI_MAX_ID 64
+#define ZKE_URI_MAX_ID   64
 #define ZKE_URI_MAX_TEXT 128
 
 typedef enum {
@@ -36,13 +36,13 @@ typedef struct {
 
 typedef enum {
     ZKE_URI_OK = 0,
-    ZKE_URI_NOT_PKCS11,   /* no "pkcs11:" scheme */
-    ZKE_URI_BAD_ESCAPE,   /* a '%' not followed by two hex digits */
-    ZKE_URI_TOO_LONG,     /* a value longer than its field */
-    ZKE_URI_BAD_VALUE,    /* slot-id not a number, unknown type */
-    ZKE_URI_UNSUPPORTED,  /* pin-source and module-path: not read by this engine */
-    ZKE_URI_DUPLICATE,    /* an attribute given twice */
-    ZKE_URI_NUL_IN_TEXT,  /* %00 in a text attribute */
+    ZKE_URI_NOT_PKCS11,  /* no "pkcs11:" scheme */
+    ZKE_URI_BAD_ESCAPE,  /* a '%' not followed by two hex digits */
+    ZKE_URI_TOO_LONG,    /* a value longer than its field */
+    ZKE_URI_BAD_VALUE,   /* slot-id not a number, unknown type */
+    ZKE_URI_UNSUPPORTED, /* pin-source and module-path: not read by this engine */
+    ZKE_URI_DUPLICATE,   /* an attribute given twice */
+    ZKE_URI_NUL_IN_TEXT, /* %00 in a text attribute */
 } zke_uri_status;
 
 /* Parses `text` into `out` (zeroed first). Unknown attributes are ignored, as RFC 7512 asks. */

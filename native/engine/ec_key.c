@@ -88,8 +88,8 @@ static const uint8_t *unwrap_point(const zke_key *key, size_t *len) {
 
 EVP_PKEY *zke_ec_key_new(const zke_key *key) {
     if (key->key_type == CKK_EC_EDWARDS) {
-        zke_error(ZKE_R_KEY_TYPE, "Ed25519 keys cannot be used through an OpenSSL 3.0 engine "
-                                  "(engines have no route for EdDSA keys): use a P-256 key");
+        zke_error(ZKE_R_EDDSA, "Ed25519 keys cannot be used through an OpenSSL 3.0 engine "
+                               "(engines have no route for EdDSA keys): use a P-256 key");
         return NULL;
     }
     if (key->key_type != CKK_EC) {

@@ -47,7 +47,7 @@ static EVP_PKEY *load_key(ENGINE *e, const char *identifier, UI_METHOD *ui, void
     EVP_PKEY *pkey = NULL;
     zke_key key;
     if (st != ZKE_URI_OK)
-        zke_error(ZKE_R_URI, "%s", zke_uri_status_text(st));
+        zke_error(ZKE_R_URI + (int)st, "%s", zke_uri_status_text(st));
     else if (zke_token_find_key(&uri, &key))
         pkey = zke_ec_key_new(&key);
     OPENSSL_cleanse(&uri, sizeof uri);

@@ -107,7 +107,7 @@ static bool ensure_module(void) {
     CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
     CK_RV rv = list->C_Initialize(&args);
     if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-        zke_error(ZKE_R_MODULE, "C_Initialize: 0x%lx", (unsigned long)rv);
+        zke_error(ZKE_R_INITIALIZE, "C_Initialize: 0x%lx", (unsigned long)rv);
         return false;
     }
     we_initialized = rv == CKR_OK;
@@ -163,10 +163,10 @@ static bool open_session(slot_state *s, const char *pin) {
             snprintf(s->pin, sizeof s->pin, "%s", pin);
         return true;
     }
-    const char *why = rv == CKR_PIN_INCORRECT ? "wrong PIN"
-                      : rv == CKR_PIN_LOCKED  ? "PIN locked"
-                                              : "C_Login failed";
-    zke_error(ZKE_R_LOGIN, "%s (0x%lx) on slot %lu", why, (unsigned long)rv, (unsigned long)s->id);
+    int reason = rv == CKR_PIN_INCORRECT ? ZKE_R_WRONG_PIN
+                 : rv == CKR_PIN_LOCKED  ? ZKE_R_PIN_LOCKED
+                                         : ZKE_R_LOGIN;
+    zke_error(reason, "C_Login: 0x%lx on slot %lu", (unsigned long)rv, (unsigned long)s->id);
     return false;
 }
 
@@ -214,7 +214,7 @@ static bool describe_key(slot_state *s, CK_OBJECT_HANDLE handle, zke_key *out) {
     if (find_objects(s->session, CKO_PUBLIC_KEY, NULL, id, id_len, pub) < 1 ||
         !get_attribute(s->session, pub[0], CKA_EC_POINT, out->point, sizeof out->point,
                        &out->point_len)) {
-        zke_error(ZKE_R_NO_KEY, "no public key object shares the private key's CKA_ID");
+        zke_error(ZKE_R_NO_PUBLIC, "no public key object shares the private key's CKA_ID");
         return false;
     }
     out->slot = s->id;
@@ -225,12 +225,13 @@ static bool describe_key(slot_state *s, CK_OBJECT_HANDLE handle, zke_key *out) {
 
 int zke_token_find_key(const zke_uri *uri, zke_key *out) {
     if (uri->type != ZKE_TYPE_ANY && uri->type != ZKE_TYPE_PRIVATE) {
-        zke_error(ZKE_R_URI, "the URI names a %s object; a private key (type=private) is needed",
+        zke_error(ZKE_R_NOT_A_KEY,
+                  "the URI names a %s object; a private key (type=private) is needed",
                   uri->type == ZKE_TYPE_PUBLIC ? "public key" : "non-key");
         return 0;
     }
     if (!uri->has_id && uri->object[0] == 0) {
-        zke_error(ZKE_R_URI, "the URI names no key: give id= or object=");
+        zke_error(ZKE_R_NOT_A_KEY, "the URI names no key: give id= or object=");
         return 0;
     }
     pthread_mutex_lock(&lock);
@@ -266,7 +267,7 @@ int zke_token_find_key(const zke_uri *uri, zke_key *out) {
         CK_ULONG n = find_objects(s->session, CKO_PRIVATE_KEY, uri, uri->has_id ? uri->id : NULL,
                                   uri->id_len, found);
         if (n > 1) {
-            zke_error(ZKE_R_NO_KEY, "the URI matches more than one private key: add id=");
+            zke_error(ZKE_R_AMBIGUOUS, "the URI matches more than one private key: add id=");
             goto done;
         }
         if (n == 1) {
@@ -275,10 +276,10 @@ int zke_token_find_key(const zke_uri *uri, zke_key *out) {
         }
     }
     if (!any_token)
-        zke_error(ZKE_R_NO_TOKEN, "no token matches the URI's token/serial/slot-id");
+        zke_error(ZKE_R_TOKEN_MISMATCH, "no token matches the URI's token/serial/slot-id");
     else if (!logged_in)
-        zke_error(ZKE_R_NO_KEY, "not found without login: give the PIN as pin-value or in "
-                                "ZKBRIDGE_PIN");
+        zke_error(ZKE_R_NOT_LOGGED_IN, "not found without login: give the PIN as pin-value or in "
+                                       "ZKBRIDGE_PIN");
     else
         zke_error(ZKE_R_NO_KEY, "no private key matches the URI");
 done:

@@ -144,7 +144,9 @@ export function hsmSecureContext(
     return tls.createSecureContext({ ...options.context, ...engine });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    const code = /login|PIN/i.test(reason) ? 'ERR_TLS_PIN' : 'ERR_TLS_KEY';
+    const code = /wrong PIN|PIN locked|login failed|without login/.test(reason)
+      ? 'ERR_TLS_PIN'
+      : 'ERR_TLS_KEY';
     const shown = engine.privateKeyIdentifier.replace(/pin-value=[^&]*/, 'pin-value=***');
     throw new TlsError(code, `the HSM key ${shown} cannot be used: ${reason}`, { cause: error });
   }

@@ -101,6 +101,8 @@ static zke_uri_status attribute(const char *name, size_t name_len, const char *v
             return ZKE_URI_UNSUPPORTED;
         return ZKE_URI_OK;
     }
+    if (name_is(name, name_len, "pin-value")) /* in the path: libp11 and OpenSC write it so */
+        return decode_text(value, value_len, out->pin);
     if (name_is(name, name_len, "token"))
         return decode_text(value, value_len, out->token);
     if (name_is(name, name_len, "serial"))

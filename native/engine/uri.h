@@ -45,7 +45,12 @@ typedef enum {
     ZKE_URI_NUL_IN_TEXT, /* %00 in a text attribute */
 } zke_uri_status;
 
-/* Parses `text` into `out` (zeroed first). Unknown attributes are ignored, as RFC 7512 asks. */
+/*
+ * Parses `text` into `out` (zeroed first). Attributes the engine does not select keys by
+ * (manufacturer, model, library-*, slot-description, slot-manufacturer, vendor ones) are ignored,
+ * so they do not narrow the choice. pin-value is read in the query (RFC 7512) and in the path
+ * (as libp11 and OpenSC write it). An empty text value is refused.
+ */
 zke_uri_status zke_uri_parse(const char *text, zke_uri *out);
 
 /* A short English description of a status, for error messages. */

@@ -7,6 +7,7 @@
  * next to this file) and PIN (default: the URI's pin-value, else $ZKBRIDGE_PIN).
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -40,8 +41,43 @@ static int engine_ctrl(ENGINE *e, int cmd, long i, void *p, void (*f)(void)) {
     }
 }
 
+/* The path this file was loaded from; stays valid for good (see pin_self). */
+static char loaded_from[4096];
+
+/* True when `e` itself is in OpenSSL's engine list. */
+static bool listed(ENGINE *e) {
+    for (ENGINE *it = ENGINE_get_first(); it != NULL; it = ENGINE_get_next(it)) {
+        if (it == e) {
+            ENGINE_free(it);
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Node loads an engine by path without listing it, one engine per TLS context, and OpenSSL 3.0
+ * refuses to load the same engine file again while the first copy is in use: a second context
+ * would fail. So an engine that is not listed (loaded that way) lists itself under the path it
+ * was loaded from, and Node's next ENGINE_by_id(path) finds it instead of loading the file.
+ * Engines loaded through a config file or `-engine` are listed already, as `zkbridge`. This runs
+ * on the first key load, not in init: ENGINE_init holds the engine list lock.
+ */
+static void list_by_path(ENGINE *e) {
+    static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&once);
+    if (loaded_from[0] != 0 && !listed(e)) {
+        ERR_set_mark();
+        if (ENGINE_set_id(e, loaded_from) && !ENGINE_add(e))
+            ENGINE_set_id(e, engine_id); /* another one has that id: stay unlisted */
+        ERR_pop_to_mark();
+    }
+    pthread_mutex_unlock(&once);
+}
+
 static EVP_PKEY *load_key(ENGINE *e, const char *identifier, UI_METHOD *ui, void *cb_data) {
-    (void)e, (void)ui, (void)cb_data;
+    (void)ui, (void)cb_data;
+    list_by_path(e);
     zke_uri uri;
     zke_uri_status st = zke_uri_parse(identifier, &uri);
     EVP_PKEY *pkey = NULL;
@@ -53,9 +89,6 @@ static EVP_PKEY *load_key(ENGINE *e, const char *identifier, UI_METHOD *ui, void
     OPENSSL_cleanse(&uri, sizeof uri);
     return pkey;
 }
-
-/* The path this file was loaded from; stays valid for good (see pin_self). */
-static char loaded_from[4096];
 
 /*
  * Keeps this file loaded for good (keys it made may outlive the engine that made them) and
@@ -70,12 +103,7 @@ static void pin_self(void) {
         strcpy(loaded_from, info.dli_fname);
 }
 
-/*
- * Loaded by path (`privateKeyEngine: '/…/libzkbridge-engine.so'`, `openssl -engine /…/…so`), the
- * engine is listed under that path as its id: the next ENGINE_by_id(path) then finds it instead
- * of loading the file again, which OpenSSL 3.0 refuses while the first copy is in use (Node makes
- * one engine per TLS context: the second context would fail). Loaded by name it is `zkbridge`.
- */
+/* `id` is what the loader asked for: NULL (a path alone) or `zkbridge`. */
 static int bind(ENGINE *e, const char *id) {
     if (id != NULL && strcmp(id, engine_id) != 0)
         return 0;
@@ -83,22 +111,10 @@ static int bind(ENGINE *e, const char *id) {
     zke_errors_load();
     if (!zke_ec_key_setup())
         return 0;
-    bool by_path = id == NULL && loaded_from[0] != 0;
-    if (!(ENGINE_set_id(e, by_path ? loaded_from : engine_id) && ENGINE_set_name(e, engine_name) &&
-          ENGINE_set_ctrl_function(e, engine_ctrl) && ENGINE_set_cmd_defns(e, commands) &&
-          ENGINE_set_load_privkey_function(e, load_key) &&
-          ENGINE_set_load_pubkey_function(e, load_key)))
-        return 0;
-    if (by_path) {
-        ERR_set_mark(); /* ENGINE_by_id queues "no such engine" when it finds none */
-        ENGINE *listed = ENGINE_by_id(loaded_from);
-        ERR_pop_to_mark();
-        if (listed != NULL)
-            ENGINE_free(listed); /* already listed (loaded again through another name) */
-        else if (!ENGINE_add(e))
-            return 0;
-    }
-    return 1;
+    return ENGINE_set_id(e, engine_id) && ENGINE_set_name(e, engine_name) &&
+           ENGINE_set_ctrl_function(e, engine_ctrl) && ENGINE_set_cmd_defns(e, commands) &&
+           ENGINE_set_load_privkey_function(e, load_key) &&
+           ENGINE_set_load_pubkey_function(e, load_key);
 }
 
 IMPLEMENT_DYNAMIC_BIND_FN(bind)

@@ -18,6 +18,8 @@ async function usage(): Promise<string> {
 
 commands:
   emulator run|start|stop|status   run an emulated device in the foreground or background ('zkbridge emulator help')
+  demo [--model M]     the end-to-end demo on an embedded emulator (default hsm6): device key,
+                       CSR, local CA, mTLS from Node with the HSM key, JWT, pkcs11-tool listing
   selfcheck [--json]   check the checksums and frame codec on every backend, with timings
   help                 show this text
 
@@ -45,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('../cli/cert_commands.js')).certCommand(command, rest);
     case 'pkcs11':
       return (await import('../cli/pkcs11_commands.js')).pkcs11Command(rest);
+    case 'demo':
+      return (await import('../cli/demo.js')).demoCommand(rest);
     case 'selfcheck':
       return (await import('../cli/selfcheck.js')).selfcheck(rest.includes('--json'));
     case undefined:

@@ -43,7 +43,8 @@ before(async () => {
       rejectUnauthorized: true,
     },
     (req, res) => {
-      const socket = req.socket as tls.TLSSocket;
+      const socket = req.socket;
+      assert.ok(socket instanceof tls.TLSSocket);
       const seen: Seen = {
         cn: String(socket.getPeerCertificate().subject?.CN ?? ''),
         authorized: socket.authorized,
@@ -85,7 +86,7 @@ function get(agent: https.Agent): Promise<Seen & { clientReused: boolean }> {
 // The token allows private keys after login only, and a login is for the whole process: the
 // cases that need "not logged in" run first.
 
-test('no PIN: the key is not found, and the error says how to give one', () => {
+void test('no PIN: the key is not found, and the error says how to give one', () => {
   const saved = process.env['ZKBRIDGE_PIN'];
   delete process.env['ZKBRIDGE_PIN'];
   try {
@@ -101,7 +102,7 @@ test('no PIN: the key is not found, and the error says how to give one', () => {
   }
 });
 
-test('a wrong PIN is refused as such, and the PIN is not shown in the message', () => {
+void test('a wrong PIN is refused as such, and the PIN is not shown in the message', () => {
   assert.throws(
     () => hsmSecureContext({ key: world.hsm.slot, cert: world.hsm.cert, pin: '00000000' }),
     (e: unknown) =>
@@ -112,7 +113,7 @@ test('a wrong PIN is refused as such, and the PIN is not shown in the message', 
   );
 });
 
-test('HSM client key, TLS 1.3: the server sees the device certificate', async () => {
+void test('HSM client key, TLS 1.3: the server sees the device certificate', async () => {
   const agent = hsmHttpsAgent(
     { key: world.hsm.slot, cert: world.hsm.cert, pin: TLS_PIN },
     { ca: world.ca, minVersion: 'TLSv1.3', maxSockets: 1 },
@@ -133,7 +134,7 @@ test('HSM client key, TLS 1.3: the server sees the device certificate', async ()
   }
 });
 
-test('HSM client key, TLS 1.2, with tls.connect and the plain engine options', async () => {
+void test('HSM client key, TLS 1.2, with tls.connect and the plain engine options', async () => {
   const options = hsmTlsOptions({ key: world.hsm.slot, cert: world.hsm.cert, pin: TLS_PIN });
   const socket = tls.connect({
     host: '127.0.0.1',
@@ -157,7 +158,7 @@ test('HSM client key, TLS 1.2, with tls.connect and the plain engine options', a
   assert.equal(seen.protocol, 'TLSv1.2');
 });
 
-test('refused: no client certificate, and a certificate from another CA', async () => {
+void test('refused: no client certificate, and a certificate from another CA', async () => {
   for (const options of [{}, { key: world.rogue.key, cert: world.rogue.cert }]) {
     const agent = new https.Agent({ ca: world.ca, ...options });
     await assert.rejects(get(agent), (e: NodeJS.ErrnoException) => {
@@ -168,14 +169,14 @@ test('refused: no client certificate, and a certificate from another CA', async 
   }
 });
 
-test("a certificate that is not the HSM key's is refused before any handshake", () => {
+void test("a certificate that is not the HSM key's is refused before any handshake", () => {
   assert.throws(
     () => hsmSecureContext({ key: world.hsm.slot, cert: world.soft.cert, pin: TLS_PIN }),
     (e: unknown) => e instanceof TlsError && e.code === 'ERR_TLS_KEY' && /mismatch/.test(e.message),
   );
 });
 
-test('secp256k1 and Ed25519 keys get a clear error', () => {
+void test('secp256k1 and Ed25519 keys get a clear error', () => {
   assert.throws(
     () => hsmTlsOptions({ key: world.k1.slot, cert: world.k1.cert, pin: TLS_PIN }),
     (e: unknown) =>
@@ -188,7 +189,7 @@ test('secp256k1 and Ed25519 keys get a clear error', () => {
   );
 });
 
-test('bad key references: a slot with no key, a bad URI, a bad certificate', () => {
+void test('bad key references: a slot with no key, a bad URI, a bad certificate', () => {
   assert.throws(
     () => hsmSecureContext({ key: 999, cert: world.hsm.cert, pin: TLS_PIN }),
     (e: unknown) =>
@@ -207,7 +208,7 @@ test('bad key references: a slot with no key, a bad URI, a bad certificate', () 
   assert.equal(keyUri(16, 'a;b&c'), 'pkcs11:id=%00%00%00%10;type=private?pin-value=a%3bb%26c');
 });
 
-test('a TLS server whose key is an HSM slot, with a Node client that verifies it', async () => {
+void test('a TLS server whose key is an HSM slot, with a Node client that verifies it', async () => {
   const hsmServer = tls.createServer(
     { ...hsmTlsOptions({ key: world.hsmServer.slot, cert: world.hsmServer.cert, pin: TLS_PIN }) },
     (socket) => socket.end(`hello ${socket.getProtocol() ?? ''}`),

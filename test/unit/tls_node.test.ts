@@ -18,6 +18,7 @@ import {
   keyUri,
   TlsError,
 } from '../../src/tls/index.ts';
+import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
 import { startTlsWorld, TLS_PIN, type TlsWorld } from './fixtures/tls_env.ts';
 
 let world: TlsWorld;
@@ -156,6 +157,25 @@ void test('HSM client key, TLS 1.2, with tls.connect and the plain engine option
   const seen = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as Seen;
   assert.equal(seen.cn, 'device-hsm');
   assert.equal(seen.protocol, 'TLSv1.2');
+});
+
+void test('undici: an Agent whose connect options are hsmTlsOptions', async () => {
+  const dispatcher = new UndiciAgent({
+    connect: {
+      ...hsmTlsOptions({ key: world.hsm.slot, cert: world.hsm.cert, pin: TLS_PIN }),
+      ca: world.ca,
+      servername: 'localhost',
+    },
+  });
+  try {
+    const res = await undiciRequest(`https://127.0.0.1:${String(port)}/`, { dispatcher });
+    assert.equal(res.statusCode, 200);
+    const seen = (await res.body.json()) as Seen;
+    assert.equal(seen.cn, 'device-hsm');
+    assert.equal(seen.authorized, true);
+  } finally {
+    await dispatcher.close();
+  }
 });
 
 void test('refused: no client certificate, and a certificate from another CA', async () => {

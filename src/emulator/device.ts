@@ -37,8 +37,14 @@ import { keyHandlers } from './handlers/keys.js';
 import { signingHandlers } from './handlers/signing.js';
 import { tokenObjectHandlers } from './handlers/token_objects.js';
 import { tokenPinHandlers } from './handlers/token_pin.js';
+import { policyLedBindingHandlers } from './handlers/policy_led_binding.js';
+import { policyMonitorHandlers } from './handlers/policy_monitors.js';
+import { policyPerimeterHandlers } from './handlers/policy_perimeter.js';
 import type { Handler } from './handlers/types.js';
 import { commandAvailability, modelSpec, type ModelName, type ModelOptions } from './models.js';
+import { PolicyError, policyErrorStatus } from './policy/index.js';
+import { openPolicy, type PolicyOptions } from './policy_runtime/device_hooks.js';
+import type { PolicyRuntime } from './policy_runtime/runtime.js';
 import { DeviceStore, StoreError, type StoreStats } from './store/index.js';
 
 /** Commands this emulator carries out; the rest of the catalogue follows in later versions. */
@@ -49,10 +55,13 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   ...ecdhLockHandlers,
   ...tokenPinHandlers,
   ...tokenObjectHandlers,
+  ...policyLedBindingHandlers,
+  ...policyPerimeterHandlers,
+  ...policyMonitorHandlers,
 ]);
 
 /** Events this emulator sends (SET_EVENT_MASK keeps only these bits). */
-const SENT_EVENTS = EventMask.STORE;
+const SENT_EVENTS = EventMask.STORE | EventMask.LED | EventMask.RESET | EventMask.PERIMETER;
 
 /** Feature bits whose commands are implemented; HELLO reports only these. */
 const IMPLEMENTED_FEATURES =
@@ -61,10 +70,14 @@ const IMPLEMENTED_FEATURES =
   Feature.ECDH |
   Feature.EDDSA |
   Feature.RTC_DRIFT |
+  Feature.SOFT_BIND_LOCK |
+  Feature.I2C_ADDRESS |
+  Feature.BATTERY_MONITOR |
+  Feature.CPU_TEMP_MONITOR |
   Feature.EMULATED;
 
 /** Options of {@link EmulatedDevice.open}. */
-export interface EmulatorOptions extends ModelOptions {
+export interface EmulatorOptions extends ModelOptions, PolicyOptions {
   model: ModelName;
   /** State directory (created owner-only when missing). */
   stateDir: string;
@@ -82,6 +95,7 @@ function statusOf(error: unknown): StatusName {
   if (error instanceof PayloadError) return 'ERR_INVALID_ARG';
   if (error instanceof CryptoOpError) return cryptoErrorStatus[error.code];
   if (error instanceof StoreError) return error.status;
+  if (error instanceof PolicyError) return policyErrorStatus[error.code];
   return 'ERR_INTERNAL';
 }
 
@@ -106,7 +120,11 @@ export class EmulatedDevice implements DeviceEngine {
   private constructor(device: DeviceContext) {
     this.#device = device;
     device.onChange = (generation, command) => {
-      this.#storeChanged(generation, command);
+      if (this.#sinks.size === 0) return;
+      this.#broadcast(
+        Event.STORE_CHANGED,
+        encodeEvent(Event.STORE_CHANGED, { generation, command }),
+      );
     };
   }
 
@@ -115,7 +133,12 @@ export class EmulatedDevice implements DeviceEngine {
     const spec = modelSpec(options.model, options);
     const store = await DeviceStore.open(options.stateDir);
     try {
-      return new EmulatedDevice(await DeviceContext.load(spec, store));
+      const context = await DeviceContext.load(spec, store);
+      const emulated = new EmulatedDevice(context);
+      await openPolicy(context, options, (event, payload) => {
+        emulated.#broadcast(event, payload);
+      });
+      return emulated;
     } catch (error) {
       await store.close();
       throw error;
@@ -139,10 +162,12 @@ export class EmulatedDevice implements DeviceEngine {
 
   attach(sink: EventSink): void {
     this.#sinks.set(sink.connectionId, sink);
+    this.#device.policy.attach(sink.connectionId);
   }
 
   detach(connectionId: number): void {
     this.#sinks.delete(connectionId);
+    this.#device.policy.detach(connectionId);
     this.#device.tickets.revokeConnection(connectionId);
   }
 
@@ -153,7 +178,7 @@ export class EmulatedDevice implements DeviceEngine {
     const unavailable = commandAvailability(this.#device.spec, info);
     if (unavailable) return refusal(unavailable);
     if (!handler) return refusal('ERR_UNSUPPORTED_MODEL');
-    if (!info.mutates) return this.#run(command, handler, payload, context);
+    if (!info.mutates) return this.#run(command, handler, payload, context, info.security);
     // State changes take turns in arrival order; a turn ends at the change's commit or its end.
     const previous = this.#mutations;
     let release = (): void => undefined;
@@ -163,18 +188,21 @@ export class EmulatedDevice implements DeviceEngine {
     return previous.then(async () => {
       const end = this.#device.takeTurn(release);
       try {
-        return await this.#run(command, handler, payload, context);
+        return await this.#run(command, handler, payload, context, info.security);
       } finally {
         end();
       }
     });
   }
 
-  /** Writes STORE_CHANGED to every connection (each applies its own event mask). */
-  #storeChanged(generation: bigint, command: number): void {
-    if (this.#sinks.size === 0) return;
-    const payload = encodeEvent(Event.STORE_CHANGED, { generation, command });
-    for (const sink of this.#sinks.values()) sink.sendEvent(Event.STORE_CHANGED, payload);
+  /** Writes an event to every connection (each applies its own event mask). */
+  #broadcast(event: number, payload: Uint8Array): void {
+    for (const sink of this.#sinks.values()) sink.sendEvent(event, payload);
+  }
+
+  /** The device policies: state, and the simulation inputs only the emulator's owner reaches. */
+  get policy(): PolicyRuntime {
+    return this.#device.policy;
   }
 
   /** Figures of the durable store (records, commits, compactions...). */
@@ -185,6 +213,7 @@ export class EmulatedDevice implements DeviceEngine {
   /** Waits for queued state changes, then closes the store. */
   async close(): Promise<void> {
     await this.#mutations;
+    await this.#device.policy.close();
     await this.#device.store.close();
   }
 
@@ -194,7 +223,10 @@ export class EmulatedDevice implements DeviceEngine {
     handler: Handler,
     payload: Uint8Array,
     context: RequestContext,
+    security: boolean,
   ): Reply | Promise<Reply> {
+    const refused = this.#device.policy.gate(security);
+    if (refused) return refusal(refused);
     let values: Payload | Promise<Payload>;
     try {
       values = handler(this.#device, decodeRequest(command, payload), context);

@@ -9,6 +9,7 @@ import { KeyType } from '../protocol/constants.generated.js';
 import { generateKeyPair, systemRandom, type KeyPair, type LockSecrets } from './crypto/index.js';
 import { DeviceFault } from './fault.js';
 import { classifySlot, type ModelSpec } from './models.js';
+import type { PolicyRuntime } from './policy_runtime/runtime.js';
 import type { DeviceStore, WriteOptions } from './store/index.js';
 import { StoreGeneration } from './store_generation.js';
 import { LoginTickets } from './token_tickets.js';
@@ -44,6 +45,8 @@ export class DeviceContext {
   readonly tickets = new LoginTickets();
   /** The store generation: {@link changed} after every change of keys, foreign keys or token. */
   readonly generation: StoreGeneration;
+  /** The device policies (binding, LED, perimeter, monitors); set by the device at open. */
+  policy!: PolicyRuntime;
   /** Told about every change (the device sends STORE_CHANGED); set by the device. */
   onChange: ((generation: bigint, command: number) => void) | undefined;
   /** Lowest generated slot that may be free (a search hint; O(1) amortised generation). */

@@ -1,0 +1,112 @@
+/**
+ * What ties the policy runtime to the emulated device: opening it next to the device store,
+ * the events it sends through the device, the reset side effects, and self-destruct applied to
+ * the device's key material.
+ *
+ * @packageDocumentation
+ */
+import type { DeviceContext } from '../device_context.js';
+import type { PolicyVariant, WipeTarget } from '../policy/index.js';
+import { PolicyRuntime } from './runtime.js';
+
+/** Emulator options of the device policies. */
+export interface PolicyOptions {
+  /**
+   * Fingerprint of the host the device runs on (default: SHA-256 of /etc/machine-id, else of the
+   * host name). Another value is another host: a production device then cannot bind. null: no
+   * host service, the device stays unbound.
+   */
+  host?: string | null;
+  /** Variant of a device fresh from the factory (EDU, firmware quirks). */
+  policyVariant?: Partial<PolicyVariant>;
+  /** Clock of the policies in ms since the epoch; default Date.now. */
+  policyClock?: () => number;
+}
+
+/** Device settings that hold the data-lock secrets. */
+const LOCK_SETTINGS = ['lock.device_secret', 'lock.signing_key'];
+
+/**
+ * Opens the policy runtime of `device` (restoring its state, powering it on) and connects it.
+ *
+ * @example
+ * ```ts
+ * await openPolicy(context, { host: 'pi-1' }, broadcast);
+ * context.policy.gate(true); // undefined: bound in developer mode
+ * ```
+ */
+export async function openPolicy(
+  device: DeviceContext,
+  options: PolicyOptions,
+  broadcast: (event: number, payload: Uint8Array) => void,
+): Promise<PolicyRuntime> {
+  const runtime = await PolicyRuntime.open({
+    model: device.spec.name,
+    store: device.store,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.policyVariant === undefined ? {} : { variant: options.policyVariant }),
+    ...(options.policyClock === undefined ? {} : { now: options.policyClock }),
+  });
+  device.policy = runtime;
+  await runtime.start({
+    event: broadcast,
+    wipe: (targets) => wipeKeyMaterial(device, targets),
+    reset: () => {
+      device.ephemeral = undefined; // a reset erases the ephemeral key
+    },
+  });
+  return runtime;
+}
+
+/**
+ * Self-destruct: destroys `targets` for good. Secret bytes held in memory are overwritten with
+ * zeros, the records are removed from the store, and the store is compacted at once so that its
+ * files are rewritten without them (the journal that still held them starts afresh).
+ */
+export async function wipeKeyMaterial(
+  device: DeviceContext,
+  targets: readonly WipeTarget[],
+): Promise<void> {
+  const t = new Set(targets);
+  const store = device.store;
+  const own = [...store.keys()].filter((k) =>
+    k.origin === 'factory'
+      ? t.has('factory-keys')
+      : k.origin === 'wallet'
+        ? t.has('wallets') || t.has('generated-keys')
+        : t.has('generated-keys'),
+  );
+  if (own.length > 0) {
+    const slots = own.map((k) => k.slot);
+    for (const k of own) k.privateKey.fill(0);
+    await store.removeKeys(slots);
+    for (const slot of slots) device.slotFreed(slot);
+  }
+  if (t.has('ephemeral-key') && device.ephemeral) {
+    device.ephemeral.privateKey.fill(0);
+    device.ephemeral = undefined;
+  }
+  if (t.has('foreign-keys')) {
+    for (const f of [...store.foreignKeys()]) await store.removeForeign(f.slot);
+  }
+  if (t.has('data-lock-keys')) {
+    device.lockSecrets.deviceSecret.fill(0);
+    device.lockSecrets.signingKey.fill(0);
+    for (const name of LOCK_SETTINGS) {
+      if (store.getSetting(name)) await store.deleteSetting(name);
+    }
+  }
+  if (t.has('token-store') && store.token) {
+    await store.putToken(
+      {
+        ...store.token,
+        initialized: false,
+        label: '',
+        soVerifier: new Uint8Array(0),
+        userVerifier: new Uint8Array(0),
+      },
+      true,
+    );
+  }
+  await store.compact();
+}

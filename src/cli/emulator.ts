@@ -9,6 +9,8 @@
 import { join, resolve } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { controlSocketPath } from '../emulator/control/protocol.js';
+import { ControlServer } from '../emulator/control/server.js';
 import { EmulatedDevice } from '../emulator/device.js';
 import { MODEL_NAMES, type ModelName } from '../emulator/models.js';
 import { defaultSocketPath, defaultStateDir } from '../emulator/paths.js';
@@ -20,6 +22,7 @@ import {
   stopEmulator,
   type RunSettings,
 } from './emulator_daemon.js';
+import { CONTROL_COMMANDS, CONTROL_HELP, emulatorControlCommand } from './emulator_control.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: zkbridge emulator <command> [options]
@@ -46,7 +49,9 @@ options of start, stop and status:
   --socket PATH      as above
   --pid-file FILE    pid file (default: emulator.pid next to the socket)
   --log FILE         (start) output of the emulator (default: <state dir>/emulator.log)
-  --json             (start, status) print one JSON object`;
+  --json             (start, status) print one JSON object
+
+${CONTROL_HELP}`;
 
 const RUN_OPTIONS = {
   model: { type: 'string' },
@@ -123,6 +128,7 @@ async function run(settings: RunSettings, embedding: Embedding): Promise<number>
     ...(settings.firmware === undefined ? {} : { firmware: settings.firmware }),
   });
   let server: DeviceServer;
+  let control: ControlServer | undefined;
   try {
     server = await DeviceServer.start({
       engine: device,
@@ -133,6 +139,16 @@ async function run(settings: RunSettings, embedding: Embedding): Promise<number>
     await device.close();
     throw error;
   }
+  try {
+    // Simulated events: emulator-only, on a socket of their own (never the device protocol).
+    control = await ControlServer.start({
+      device,
+      socketPath: controlSocketPath(settings.socketPath),
+    });
+  } catch (error) {
+    // The device still serves (e.g. a socket path too long for the suffix); only simulation is off.
+    console.error(`zkbridge: warning: no simulation control socket: ${String(error)}`);
+  }
   console.log(`ready ${settings.socketPath} ${server.tcpPort ?? '-'}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -142,6 +158,7 @@ async function run(settings: RunSettings, embedding: Embedding): Promise<number>
       process.stdin.resume();
     }
   });
+  await control?.close();
   await server.close();
   await device.close();
   if (embedding.removeOnExit) await rm(embedding.removeOnExit, { recursive: true, force: true });
@@ -203,6 +220,7 @@ export async function emulatorCommand(argv: string[]): Promise<number> {
       console.log(HELP);
       return 0;
     default:
+      if (CONTROL_COMMANDS.has(sub)) return emulatorControlCommand(sub, rest);
       throw new UsageError(`unknown emulator command '${sub}' (see 'zkbridge emulator help')`);
   }
 }

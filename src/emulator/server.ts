@@ -20,8 +20,11 @@ export interface ServerOptions {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-/** Fails when another live service answers on `path`; removes a stale socket file. */
-async function claimSocketPath(path: string): Promise<void> {
+/**
+ * Fails when another live service answers on `path`; removes a stale socket file. `what` names
+ * the service in the error.
+ */
+export async function claimSocketPath(path: string, what = 'a device service'): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const live = await new Promise<boolean>((resolve) => {
     const probe = createConnection(path);
@@ -33,7 +36,7 @@ async function claimSocketPath(path: string): Promise<void> {
       resolve(false);
     });
   });
-  if (live) throw new Error(`a device service already listens on ${path}`);
+  if (live) throw new Error(`${what} already listens on ${path}`);
   await rm(path, { force: true });
 }
 

@@ -1,36 +1,14 @@
 /** `zkbridge emulator start|stop|status`, run as child processes in temporary directories. */
 import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cli } from './fixtures/cli.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const dirs: string[] = [];
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from the sources; resolves with its exit code and output. */
-function cli(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/bin/zkbridge.ts', ...args],
-      { cwd: root, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** A fresh short temporary directory (Unix socket paths must stay short). */
 async function tempDir(): Promise<string> {

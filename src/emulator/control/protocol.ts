@@ -1,0 +1,246 @@
+/**
+ * The emulator's simulation control protocol: newline-delimited JSON on a socket of its own
+ * (never the device protocol). A request is one object `{ "op": ..., ...fields }`; the answer is
+ * one line, `{ "ok": true, ... }` or `{ "ok": false, "error": "..." }`. Every field is checked
+ * (type, range, no unknown keys) before anything reaches the policy runtime.
+ *
+ * @packageDocumentation
+ */
+import { LedMode, LedPattern } from '../../protocol/constants.generated.js';
+import {
+  PERIMETER_CHANNELS,
+  PolicyError,
+  isBound,
+  ledTimeline,
+  ledView,
+  type LedInterval,
+  type LedView,
+} from '../policy/index.js';
+import type { PolicyRuntime } from '../policy_runtime/runtime.js';
+
+/** Longest request line in bytes (newline excluded). */
+export const CONTROL_MAX_LINE = 4096;
+/** Battery readings accepted, volts. */
+export const CONTROL_VOLTS = { min: 0, max: 10 } as const;
+/** CPU temperature readings accepted, °C. */
+export const CONTROL_CELSIUS = { min: -100, max: 200 } as const;
+/** LED timeline windows accepted, seconds. */
+export const CONTROL_LED_SECONDS = { min: 0.1, max: 60, default: 3 } as const;
+/** Longest host fingerprint accepted. */
+const MAX_FINGERPRINT = 256;
+
+/** The control socket of the device service on `socketPath`: next to it, `.control` appended. */
+export function controlSocketPath(socketPath: string): string {
+  return `${socketPath}.control`;
+}
+
+/** A request the control protocol refuses; its message is the answer's `error`. */
+export class ControlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ControlError';
+  }
+}
+
+/** One answer line's object. */
+export type ControlAnswer = { ok: true; [field: string]: unknown } | { ok: false; error: string };
+
+type Fields = Record<string, unknown>;
+
+/** Which fields each op takes (besides `op`); undefined: unknown op. */
+const OP_FIELDS: Record<string, readonly string[]> = {
+  tamper: ['channel'],
+  loop: ['channel', 'closed'],
+  battery: ['volts'],
+  temp: ['celsius'],
+  power: ['stable'],
+  comms: ['ok'],
+  'cut-lock-tab': [],
+  reboot: [],
+  'move-host': ['fingerprint'],
+  led: ['seconds'],
+  status: [],
+};
+
+/** The op names, for help texts. */
+export const CONTROL_OPS: readonly string[] = Object.keys(OP_FIELDS);
+
+function nameOf(table: Readonly<Record<string, number>>, value: number): string {
+  return Object.entries(table).find(([, v]) => v === value)?.[0] ?? String(value);
+}
+
+function channel(fields: Fields): number {
+  const value = fields['channel'];
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new ControlError('channel must be an integer');
+  }
+  if (value < 0 || value >= PERIMETER_CHANNELS) {
+    throw new ControlError(`channel must be 0..${PERIMETER_CHANNELS - 1}`);
+  }
+  return value;
+}
+
+function boolean(fields: Fields, name: string): boolean {
+  const value = fields[name];
+  if (typeof value !== 'boolean') throw new ControlError(`${name} must be true or false`);
+  return value;
+}
+
+function number(fields: Fields, name: string, range: { min: number; max: number }): number {
+  const value = fields[name];
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ControlError(`${name} must be a finite number`);
+  }
+  if (value < range.min || value > range.max) {
+    throw new ControlError(`${name} must be in ${range.min}..${range.max}`);
+  }
+  return value;
+}
+
+function fingerprint(fields: Fields): string | null {
+  const value = fields['fingerprint'];
+  if (value === null) return null;
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_FINGERPRINT ||
+    /[^\x20-\x7e\u0080-\uffff]/u.test(value)
+  ) {
+    throw new ControlError(
+      `fingerprint must be a string of 1..${MAX_FINGERPRINT} printable characters, or null`,
+    );
+  }
+  return value;
+}
+
+/** LED_CHANGED's fields with names, for people and scripts. */
+export function describeLed(view: LedView): Record<string, unknown> {
+  return {
+    mode: nameOf(LedMode, view.mode),
+    pattern: nameOf(LedPattern, view.pattern),
+    onMs: view.onMs,
+    offMs: view.offMs,
+    numFlashes: view.numFlashes,
+    fatalMain: view.fatalMain,
+    fatalSub: view.fatalSub,
+    fatalRepeats: view.fatalRepeats,
+    since: view.since,
+  };
+}
+
+function status(runtime: PolicyRuntime): Record<string, unknown> {
+  const state = runtime.policy.state;
+  const b = state.binding;
+  return {
+    model: state.model,
+    binding: {
+      bound: isBound(state),
+      locked: b.lockRequested,
+      production: b.production,
+      cannotBind: b.cannotBind,
+      tabCut: b.tabCut,
+      hostPresent: b.currentHost !== null,
+    },
+    led: describeLed(ledView(state)),
+    perimeter: {
+      channels: state.perimeter.channels.map((c, index) => ({ channel: index, ...c })),
+      pendingEvents: state.perimeter.events.length,
+    },
+    battery: { ...state.battery },
+    temperature: { ...state.temperature },
+    power: { ...state.power },
+    destroyed: state.destroyed,
+    resets: state.resets,
+  };
+}
+
+/** Checks the request's shape: an object with a known op and exactly that op's fields. */
+function parseRequest(request: unknown): { op: string; fields: Fields } {
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    throw new ControlError('a request is a JSON object with an "op"');
+  }
+  const fields = request as Fields;
+  const op = fields['op'];
+  if (typeof op !== 'string') throw new ControlError('"op" must be a string');
+  const allowed = Object.hasOwn(OP_FIELDS, op) ? OP_FIELDS[op] : undefined;
+  if (allowed === undefined) {
+    throw new ControlError(`unknown op '${op.slice(0, 40)}' (one of ${CONTROL_OPS.join(', ')})`);
+  }
+  for (const key of Object.keys(fields)) {
+    if (key !== 'op' && !allowed.includes(key)) {
+      throw new ControlError(`${op} takes no field '${key.slice(0, 40)}'`);
+    }
+  }
+  return { op, fields };
+}
+
+async function perform(runtime: PolicyRuntime, op: string, fields: Fields): Promise<Fields> {
+  switch (op) {
+    case 'tamper':
+      await runtime.simulateBreach(channel(fields));
+      return {};
+    case 'loop':
+      await runtime.simulateLoop(channel(fields), boolean(fields, 'closed'));
+      return {};
+    case 'battery':
+      await runtime.simulateBattery(number(fields, 'volts', CONTROL_VOLTS));
+      return {};
+    case 'temp':
+      await runtime.simulateCpuTemp(number(fields, 'celsius', CONTROL_CELSIUS));
+      return {};
+    case 'power':
+      await runtime.simulateSupply(boolean(fields, 'stable'));
+      return {};
+    case 'comms':
+      await runtime.simulateHostComms(boolean(fields, 'ok'));
+      return {};
+    case 'cut-lock-tab':
+      await runtime.simulateCutLockTab();
+      return {};
+    case 'reboot':
+      await runtime.simulateReboot();
+      return {};
+    case 'move-host':
+      await runtime.simulateReboot({ fingerprint: fingerprint(fields) });
+      return {};
+    case 'led': {
+      const seconds =
+        fields['seconds'] === undefined
+          ? CONTROL_LED_SECONDS.default
+          : number(fields, 'seconds', CONTROL_LED_SECONDS);
+      const view = ledView(runtime.policy.state);
+      const from = runtime.policy.env.now();
+      const to = from + Math.round(seconds * 1000);
+      const intervals: LedInterval[] = ledTimeline(view, from, to, 10_000);
+      return { led: describeLed(view), timeline: { from, to, intervals } };
+    }
+    default:
+      return status(runtime);
+  }
+}
+
+/**
+ * Answers one request (already parsed from JSON). Never throws: refusals of the control protocol
+ * and of the policy model become `{ ok: false, error }`.
+ *
+ * @example
+ * ```ts
+ * await handleControlRequest(device.policy, { op: 'tamper', channel: 0 }); // { ok: true }
+ * ```
+ */
+export async function handleControlRequest(
+  runtime: PolicyRuntime,
+  request: unknown,
+): Promise<ControlAnswer> {
+  try {
+    const { op, fields } = parseRequest(request);
+    return { ok: true, ...(await perform(runtime, op, fields)) };
+  } catch (error) {
+    if (error instanceof ControlError) return { ok: false, error: error.message };
+    if (error instanceof PolicyError) {
+      const why = error.message === error.code ? '' : `: ${error.message}`;
+      return { ok: false, error: `${error.code}${why}` };
+    }
+    return { ok: false, error: `internal error: ${String(error)}` };
+  }
+}

@@ -22,36 +22,18 @@
  * Headline keys: handshake_hsm_ops, handshake_soft_ops, handshake_ratio, resumed_hsm_ops,
  * handshake_hsm_tls12_ops (also handshake_soft_tls12_ops).
  */
-import { webcrypto } from 'node:crypto';
-import { join } from 'node:path';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { Device } from '../src/provider/index.ts';
-import { hsmSecureContext, initToken } from '../src/tls/index.ts';
-import { createCrypto } from '../src/webcrypto/index.ts';
-import { createCsr, createSelfSigned, encode, issueCertificate } from '../src/x509/index.ts';
-import type { KeyPair } from '../src/x509/index.ts';
-import { startEmulator } from '../test/unit/fixtures/pkcs11_env.ts';
+import { hsmSecureContext } from '../src/tls/index.ts';
+import { startTlsWorld, TLS_PIN } from '../test/unit/fixtures/tls_env.ts';
 import { inFlightRate, Report } from './harness.ts';
 
 const report = new Report();
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 1 : 3;
 const SECONDS = QUICK ? 0.5 : 1.5;
-const PIN = '12345678';
-const HSM_CN = 'device-1';
-const SOFT_CN = 'soft-client';
-
-/** A software P-256 key pair (Node WebCrypto, extractable) and its PKCS#8 PEM. */
-async function softwareKey(): Promise<{ pair: KeyPair; pem: string }> {
-  const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ]);
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey));
-  const body = der.toString('base64').replace(/.{1,64}/g, '$&\n');
-  return { pair, pem: `-----BEGIN PRIVATE KEY-----\n${body}-----END PRIVATE KEY-----\n` };
-}
+const HSM_CN = 'device-hsm';
+const SOFT_CN = 'device-soft';
 
 /** What the server reports for a connection the client asked about. */
 interface ServerView {
@@ -67,76 +49,21 @@ interface Expect {
   protocol: 'TLSv1.3' | 'TLSv1.2';
 }
 
-const emu = await startEmulator();
-process.env['ZKBRIDGE_DEVICE'] = emu.address;
-process.env['ZKBRIDGE_PKCS11_CONF'] = join(emu.dir, 'none.conf');
+// The emulator in its own process, its token, a device key and a small software CA: the PKI the
+// mTLS tests use.
+const world = await startTlsWorld();
+const slot = world.hsm.slot;
 let server: tls.Server | undefined;
 try {
-  // The token (the engine logs in with the PIN), a device key, and a small software CA.
-  const device = await Device.connect({ address: emu.address });
-  let slot: number;
-  let hsmCert: string;
-  let caPem: string;
-  let serverKey: string;
-  let serverCert: string;
-  let softKey: string;
-  let softCert: string;
-  try {
-    await initToken(device, { label: 'bench', soPin: '87654321', pin: PIN });
-    slot = await device.genKeyPair('nistp256');
-    const soft = webcrypto;
-    const ca = await softwareKey();
-    const caCert = await createSelfSigned(soft, { key: ca.pair, subject: 'CN=Bench CA', ca: true });
-    caPem = encode(caCert, 'pem');
-    const issue = async (csr: Awaited<ReturnType<typeof createCsr>>): Promise<string> =>
-      encode(
-        await issueCertificate(soft, { csr, caKey: ca.pair.privateKey, caCert, days: 2 }),
-        'pem',
-      );
-    const srv = await softwareKey();
-    serverKey = srv.pem;
-    serverCert = await issue(
-      await createCsr(soft, {
-        key: srv.pair,
-        subject: 'CN=localhost',
-        san: ['dns:localhost', 'ip:127.0.0.1'],
-        extendedKeyUsage: ['serverAuth'],
-      }),
-    );
-    const cli = await softwareKey();
-    softKey = cli.pem;
-    softCert = await issue(
-      await createCsr(soft, {
-        key: cli.pair,
-        subject: `CN=${SOFT_CN}`,
-        extendedKeyUsage: ['clientAuth'],
-      }),
-    );
-    const crypto = await createCrypto({ device });
-    try {
-      hsmCert = await issue(
-        await createCsr(crypto, {
-          key: slot,
-          subject: `CN=${HSM_CN}`,
-          extendedKeyUsage: ['clientAuth'],
-        }),
-      );
-    } finally {
-      await crypto.close();
-    }
-  } finally {
-    await device.close();
-  }
-
   // The server: cheap and the same for every kind of client. Connections the client asked about
   // (by its local port) get a JSON answer; all others one byte.
   const asked = new Set<number>();
   const serverErrors: Error[] = [];
   server = tls.createServer(
     {
-      key: serverKey,
-      cert: serverCert,
-      ca: caPem,
+      key: world.server.key,
+      cert: world.server.cert,
+      ca: world.ca,
       requestCert: true,
       rejectUnauthorized: true,
     },
@@ -229,8 +156,18 @@ try {
 
   const context = (maxVersion: tls.SecureVersion, hsm: boolean): tls.SecureContext =>
     hsm
-      ? hsmSecureContext({ key: slot, cert: hsmCert, pin: PIN, context: { ca: caPem, maxVersion } })
-      : tls.createSecureContext({ key: softKey, cert: softCert, ca: caPem, maxVersion });
+      ? hsmSecureContext({
+          key: slot,
+          cert: world.hsm.cert,
+          pin: TLS_PIN,
+          context: { ca: world.ca, maxVersion },
+        })
+      : tls.createSecureContext({
+          key: world.soft.key,
+          cert: world.soft.cert,
+          ca: world.ca,
+          maxVersion,
+        });
   const hsm13 = context('TLSv1.3', true);
   const soft13 = context('TLSv1.3', false);
   const hsm12 = context('TLSv1.2', true);
@@ -317,6 +254,6 @@ try {
       });
     } else resolve();
   });
-  await emu.stop();
+  await world.stop();
 }
 report.finish();

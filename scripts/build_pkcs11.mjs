@@ -69,56 +69,40 @@ if (have('cmake')) {
     );
   }
 } else {
-  const pkcs11 = readdirSync(join(root, 'native', 'pkcs11'))
-    .filter((f) => f.endsWith('.c'))
-    .map((f) => `native/pkcs11/${f}`);
   const cc = process.env.CC ?? 'cc';
-  must(
-    cc,
-    [
-      '-std=c11',
-      '-O2',
-      '-fPIC',
-      '-shared',
-      '-fvisibility=hidden',
-      '-D_GNU_SOURCE',
-      '-Inative/core',
-      '-Inative/pkcs11',
-      ...coreSources(),
-      ...pkcs11,
-      '-o',
-      lib,
-      '-Wl,--version-script=native/pkcs11/exports.map',
-      '-Wl,--no-undefined',
-      '-pthread',
-    ],
-    `${cc} (pkcs11)`,
-  );
-  if (nodeInclude) {
-    const engine = readdirSync(join(root, 'native', 'engine'))
+  /** The .c files of native/<dir>. */
+  const cSources = (dir) =>
+    readdirSync(join(root, 'native', dir))
       .filter((f) => f.endsWith('.c'))
-      .map((f) => `native/engine/${f}`);
+      .map((f) => `native/${dir}/${f}`);
+  /** Compiles one shared library with the flags both libraries share. */
+  const sharedLibrary = (name, output, args) =>
     must(
       cc,
-      [
-        '-std=c11',
-        '-O2',
-        '-fPIC',
-        '-shared',
-        '-D_GNU_SOURCE',
-        '-Inative/engine',
-        '-Inative/pkcs11',
-        '-isystem',
-        nodeInclude,
-        ...engine,
-        '-o',
-        join(out, 'libzkbridge-engine.so'),
-        '-Wl,--version-script=native/engine/exports.map',
-        '-pthread',
-        '-ldl',
-      ],
-      `${cc} (engine)`,
+      ['-std=c11', '-O2', '-fPIC', '-shared', '-D_GNU_SOURCE', ...args, '-o', output, '-pthread'],
+      `${cc} (${name})`,
     );
+  sharedLibrary('pkcs11', lib, [
+    '-fvisibility=hidden',
+    '-Inative/core',
+    '-Inative/pkcs11',
+    ...coreSources(),
+    ...cSources('pkcs11'),
+    '-Wl,--version-script=native/pkcs11/exports.map',
+    '-Wl,--no-undefined',
+  ]);
+  if (nodeInclude) {
+    // No -fvisibility=hidden: the version script alone hides all but bind_engine and v_check,
+    // which OpenSSL's IMPLEMENT_DYNAMIC_* macros declare without a visibility attribute.
+    sharedLibrary('engine', join(out, 'libzkbridge-engine.so'), [
+      '-Inative/engine',
+      '-Inative/pkcs11',
+      '-isystem',
+      nodeInclude,
+      ...cSources('engine'),
+      '-Wl,--version-script=native/engine/exports.map',
+      '-ldl',
+    ]);
   }
 }
 

@@ -27,9 +27,7 @@ static char default_pin[PIN_MAX];
 static void *module;
 static CK_FUNCTION_LIST_PTR F;
 static pid_t initialized_pid;
-static bool we_initialized;
 static slot_state slots[MAX_SLOTS];
-static unsigned long signatures;
 
 int zke_token_set_module(const char *path) {
     if (path != NULL && strlen(path) >= sizeof module_path)
@@ -82,7 +80,6 @@ static bool ensure_module(void) {
     if (F != NULL) {
         /* a forked child: the parent's sessions are not ours; the module starts over */
         memset(slots, 0, sizeof slots);
-        we_initialized = false;
     }
     if (module == NULL) {
         char path[4096];
@@ -110,7 +107,6 @@ static bool ensure_module(void) {
         zke_error(ZKE_R_INITIALIZE, "C_Initialize: 0x%lx", (unsigned long)rv);
         return false;
     }
-    we_initialized = rv == CKR_OK;
     F = list;
     initialized_pid = pid;
     return true;
@@ -308,7 +304,6 @@ size_t zke_token_sign(const zke_key *key, CK_MECHANISM_TYPE mechanism, const uin
         if (rv == CKR_OK)
             rv = F->C_Sign(s->session, (CK_BYTE_PTR)in, in_len, out, &len);
         if (rv == CKR_OK) {
-            signatures++;
             result = len;
             break;
         }
@@ -321,28 +316,4 @@ size_t zke_token_sign(const zke_key *key, CK_MECHANISM_TYPE mechanism, const uin
         zke_error(ZKE_R_SIGN, "C_Sign: 0x%lx", (unsigned long)rv);
     pthread_mutex_unlock(&lock);
     return result;
-}
-
-unsigned long zke_token_signatures(void) {
-    pthread_mutex_lock(&lock);
-    unsigned long n = signatures;
-    pthread_mutex_unlock(&lock);
-    return n;
-}
-
-void zke_token_close(void) {
-    pthread_mutex_lock(&lock);
-    if (F != NULL && initialized_pid == getpid()) {
-        for (int i = 0; i < MAX_SLOTS; i++) {
-            if (slots[i].used && slots[i].session != CK_INVALID_HANDLE)
-                F->C_CloseSession(slots[i].session);
-        }
-        if (we_initialized)
-            F->C_Finalize(NULL);
-    }
-    OPENSSL_cleanse(slots, sizeof slots);
-    memset(slots, 0, sizeof slots);
-    F = NULL;
-    we_initialized = false;
-    pthread_mutex_unlock(&lock);
 }

@@ -2,7 +2,8 @@
  * The engine's PKCS#11 side: one module (libzkbridge-pkcs11.so by default), initialized once per
  * process, one session per token used, a login with the user PIN, and the key lookups and
  * signatures the engine's keys need. Every call is serialized by one mutex: a TLS handshake
- * signs once, and the device answers one request per connection at a time anyway.
+ * signs once, and the device answers one request per connection at a time anyway. The module is
+ * never finalized: keys the engine made may outlive every engine reference.
  */
 #ifndef ZKE_TOKEN_H
 #define ZKE_TOKEN_H
@@ -44,11 +45,5 @@ int zke_token_find_key(const zke_uri *uri, zke_key *out);
  */
 size_t zke_token_sign(const zke_key *key, CK_MECHANISM_TYPE mechanism, const uint8_t *in,
                       size_t in_len, uint8_t *out, size_t out_cap);
-
-/* Signatures made so far by this process (for tests and the benchmark's bookkeeping). */
-unsigned long zke_token_signatures(void);
-
-/* Logs out, closes the sessions and finalizes the module (engine finish). */
-void zke_token_close(void);
 
 #endif

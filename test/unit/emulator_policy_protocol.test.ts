@@ -18,6 +18,7 @@ import {
 } from '../../src/protocol/constants.generated.ts';
 import { POLICY_FILE } from '../../src/emulator/policy_runtime/persist.ts';
 import { expectStatus, withTestbed, type RawClient } from './fixtures/token_device.ts';
+import { simulateBreach, simulateReboot } from '../../src/emulator/policy_runtime/simulation.ts';
 
 const DIGEST = { slot: 0, digest: new Uint8Array(32) };
 
@@ -221,7 +222,7 @@ void test('WAIT_PERIMETER_EVENT: timeout, latch per connection, PERIMETER_EVENT,
     const other = await bed.connect();
     const waiting = client.call(Command.WAIT_PERIMETER_EVENT, { timeout_ms: 0xffff_ffff });
     await new Promise((r) => setTimeout(r, 50));
-    await bed.device.policy.simulateBreach(1);
+    await simulateBreach(bed.device.policy, 1);
     const woke = await waiting;
     expectStatus(woke, 'OK');
     assert.equal(woke.out['channel'], 1);
@@ -281,8 +282,8 @@ void test('production self-destruct on a breach: keys wiped, ERR_SELF_DESTRUCTED
       'OK',
     );
     expectStatus(await client.call(Command.LOCK_BINDING), 'OK');
-    await bed.device.policy.simulateReboot();
-    await bed.device.policy.simulateBreach(0);
+    await simulateReboot(bed.device.policy);
+    await simulateBreach(bed.device.policy, 0);
     expectStatus(await client.call(Command.SIGN_DIGEST, DIGEST), 'ERR_SELF_DESTRUCTED');
     expectStatus(
       await client.call(Command.SIGN_DIGEST, { slot, digest: new Uint8Array(32) }),

@@ -17,6 +17,16 @@ import {
   type LedView,
 } from '../policy/index.js';
 import type { PolicyRuntime } from '../policy_runtime/runtime.js';
+import {
+  simulateBattery,
+  simulateBreach,
+  simulateCpuTemp,
+  simulateCutLockTab,
+  simulateHostComms,
+  simulateLoop,
+  simulateReboot,
+  simulateSupply,
+} from '../policy_runtime/simulation.js';
 
 /** Longest request line in bytes (newline excluded). */
 export const CONTROL_MAX_LINE = 4096;
@@ -177,31 +187,31 @@ function parseRequest(request: unknown): { op: string; fields: Fields } {
 async function perform(runtime: PolicyRuntime, op: string, fields: Fields): Promise<Fields> {
   switch (op) {
     case 'tamper':
-      await runtime.simulateBreach(channel(fields));
+      await simulateBreach(runtime, channel(fields));
       return {};
     case 'loop':
-      await runtime.simulateLoop(channel(fields), boolean(fields, 'closed'));
+      await simulateLoop(runtime, channel(fields), boolean(fields, 'closed'));
       return {};
     case 'battery':
-      await runtime.simulateBattery(number(fields, 'volts', CONTROL_VOLTS));
+      await simulateBattery(runtime, number(fields, 'volts', CONTROL_VOLTS));
       return {};
     case 'temp':
-      await runtime.simulateCpuTemp(number(fields, 'celsius', CONTROL_CELSIUS));
+      await simulateCpuTemp(runtime, number(fields, 'celsius', CONTROL_CELSIUS));
       return {};
     case 'power':
-      await runtime.simulateSupply(boolean(fields, 'stable'));
+      await simulateSupply(runtime, boolean(fields, 'stable'));
       return {};
     case 'comms':
-      await runtime.simulateHostComms(boolean(fields, 'ok'));
+      await simulateHostComms(runtime, boolean(fields, 'ok'));
       return {};
     case 'cut-lock-tab':
-      await runtime.simulateCutLockTab();
+      await simulateCutLockTab(runtime);
       return {};
     case 'reboot':
-      await runtime.simulateReboot();
+      await simulateReboot(runtime);
       return {};
     case 'move-host':
-      await runtime.simulateReboot({ fingerprint: fingerprint(fields) });
+      await simulateReboot(runtime, { fingerprint: fingerprint(fields) });
       return {};
     case 'led': {
       const seconds =

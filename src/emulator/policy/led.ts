@@ -126,13 +126,7 @@ export function settleLed(policy: Policy): void {
  */
 export function ledOn(policy: Policy): void {
   assertAllowed(policy.state, 'device');
-  policy.state.led.override = {
-    mode: 'on',
-    onMs: 0,
-    offMs: 0,
-    numFlashes: 0,
-    since: policy.env.now(),
-  };
+  override(policy, 'on');
 }
 
 /**
@@ -146,13 +140,18 @@ export function ledOn(policy: Policy): void {
  */
 export function ledOff(policy: Policy): void {
   assertAllowed(policy.state, 'device');
-  policy.state.led.override = {
-    mode: 'off',
-    onMs: 0,
-    offMs: 0,
-    numFlashes: 0,
-    since: policy.env.now(),
-  };
+  override(policy, 'off');
+}
+
+/** Sets the host's LED setting, from now until the device's own pattern changes or a reset. */
+function override(
+  policy: Policy,
+  mode: 'on' | 'off' | 'flash',
+  onMs = 0,
+  offMs = 0,
+  numFlashes = 0,
+): void {
+  policy.state.led.override = { mode, onMs, offMs, numFlashes, since: policy.env.now() };
 }
 
 function u32(value: number, name: string): number {
@@ -178,11 +177,5 @@ export function ledFlash(policy: Policy, onMs: number, offMs = 0, numFlashes = 0
   u32(offMs, 'off_ms');
   u32(numFlashes, 'num_flashes');
   if (onMs === 0) throw new PolicyError('ERR_OUT_OF_RANGE', 'on_ms must be 1 or more');
-  policy.state.led.override = {
-    mode: 'flash',
-    onMs,
-    offMs: offMs === 0 ? onMs : offMs,
-    numFlashes,
-    since: policy.env.now(),
-  };
+  override(policy, 'flash', onMs, offMs === 0 ? onMs : offMs, numFlashes);
 }

@@ -13,21 +13,13 @@ import { systemRandom } from '../crypto/index.js';
 import { DeviceFault } from '../fault.js';
 import type { ModelName } from '../models.js';
 import {
-  breach,
-  closePerimeterLoop,
   createPolicy,
-  cutLockTab,
   fatalRebootAt,
   ledView,
-  openPerimeterLoop,
   perimeterEventsAfter,
   policyErrorStatus,
   reboot,
   refusal,
-  setBatteryReading,
-  setCpuTempReading,
-  setHostComms,
-  setSupplyStable,
   type HostIdentity,
   type PerimeterEventRecord,
   type Policy,
@@ -313,69 +305,6 @@ export class PolicyRuntime {
     });
   }
 
-  // --- simulation inputs (emulator owner only; not reachable through the device protocol) ---
-
-  /** A breach on `channel`: the loop opens and closes again. */
-  simulateBreach(channel: number): Promise<void> {
-    return this.apply((p) => breach(p, channel));
-  }
-
-  /** Opens (breaches) or closes a perimeter loop and leaves it so. */
-  simulateLoop(channel: number, closed: boolean): Promise<void> {
-    return this.apply((p) => {
-      if (closed) {
-        closePerimeterLoop(p, channel);
-        return [];
-      }
-      return openPerimeterLoop(p, channel);
-    });
-  }
-
-  /** A new battery reading in volts (0: battery removed). */
-  simulateBattery(volts: number): Promise<void> {
-    return this.apply((p) => setBatteryReading(p, volts));
-  }
-
-  /** A new CPU temperature reading in °C. */
-  simulateCpuTemp(celsius: number): Promise<void> {
-    return this.apply((p) => setCpuTempReading(p, celsius));
-  }
-
-  /** Supply power stable, or a brown-out. */
-  simulateSupply(stable: boolean): Promise<void> {
-    return this.apply((p) => {
-      setSupplyStable(p, stable);
-      return undefined;
-    });
-  }
-
-  /** The host link works, or fails. */
-  simulateHostComms(ok: boolean): Promise<void> {
-    return this.apply((p) => {
-      setHostComms(p, ok);
-      return undefined;
-    });
-  }
-
-  /** Zymkey4: the lock tab is cut. */
-  simulateCutLockTab(): Promise<void> {
-    return this.apply((p) => cutLockTab(p));
-  }
-
-  /**
-   * The host reboots (DEVICE_RESET, reason HOST_REBOOT or as given), optionally as another host:
-   * `fingerprint` with this state directory's salt, or null for no host service.
-   */
-  async simulateReboot(
-    options: { fingerprint?: string | null; reason?: ResetReason } = {},
-  ): Promise<void> {
-    const host =
-      options.fingerprint === undefined
-        ? undefined
-        : await hostIdentity(this.#dir, options.fingerprint, systemRandom);
-    await this.reset(options.reason ?? ResetReason.HOST_REBOOT, host);
-  }
-
   /** Stops the timers and waits for the last save. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -414,6 +343,11 @@ export class PolicyRuntime {
     );
     timer.unref();
     this.#fatalTimer = timer;
+  }
+
+  /** The state directory (its host salt names this device's storage). */
+  get stateDir(): string {
+    return this.#dir;
   }
 
   /** The host identity presented at the last boot (null: no host service). */

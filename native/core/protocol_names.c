@@ -75,6 +75,8 @@ const char *zkb_status_name(uint16_t code) {
         return "ERR_SELF_DESTRUCTED";
     case ZKB_ST_ERR_BROWNOUT:
         return "ERR_BROWNOUT";
+    case ZKB_ST_ERR_DEVICE_HALTED:
+        return "ERR_DEVICE_HALTED";
     case ZKB_ST_ERR_STORAGE_CORRUPTED:
         return "ERR_STORAGE_CORRUPTED";
     case ZKB_ST_ERR_STORAGE_IO:
@@ -202,6 +204,8 @@ int zkb_status_errno(uint16_t code) {
         return -19;
     case ZKB_ST_ERR_BROWNOUT:
         return -11;
+    case ZKB_ST_ERR_DEVICE_HALTED:
+        return -16;
     case ZKB_ST_ERR_STORAGE_CORRUPTED:
         return -74;
     case ZKB_ST_ERR_STORAGE_IO:

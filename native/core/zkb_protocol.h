@@ -48,6 +48,7 @@ extern "C" {
 #define ZKB_ST_ERR_ACTION_LOCKED              0x0405u
 #define ZKB_ST_ERR_SELF_DESTRUCTED            0x0406u
 #define ZKB_ST_ERR_BROWNOUT                   0x0407u
+#define ZKB_ST_ERR_DEVICE_HALTED              0x0408u
 #define ZKB_ST_ERR_STORAGE_CORRUPTED          0x0501u
 #define ZKB_ST_ERR_STORAGE_IO                 0x0502u
 #define ZKB_ST_ERR_WALLET_EXISTS              0x0601u
@@ -168,7 +169,7 @@ extern "C" {
 #define ZKB_EVT_STORE_CHANGED   0x0D05u
 
 /* Table sizes. */
-#define ZKB_STATUS_COUNT  60u
+#define ZKB_STATUS_COUNT  61u
 #define ZKB_COMMAND_COUNT 81u
 #define ZKB_EVENT_COUNT   5u
 

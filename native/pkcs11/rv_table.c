@@ -46,6 +46,7 @@ static const zkp_status_rv TABLE[] = {
     {ZKB_ST_ERR_ACTION_LOCKED, CKR_ACTION_PROHIBITED},
     {ZKB_ST_ERR_SELF_DESTRUCTED, CKR_DEVICE_ERROR},
     {ZKB_ST_ERR_BROWNOUT, CKR_DEVICE_ERROR},
+    {ZKB_ST_ERR_DEVICE_HALTED, CKR_DEVICE_ERROR}, /* fatal code, sleep or hold: not running */
     {ZKB_ST_ERR_STORAGE_CORRUPTED, CKR_DEVICE_ERROR},
     {ZKB_ST_ERR_STORAGE_IO, CKR_DEVICE_ERROR},
     /* wallets, data lock, supervised boot: never sent by this library */

@@ -36,6 +36,7 @@ export const Status = {
   ERR_ACTION_LOCKED: 0x0405,
   ERR_SELF_DESTRUCTED: 0x0406,
   ERR_BROWNOUT: 0x0407,
+  ERR_DEVICE_HALTED: 0x0408,
   ERR_STORAGE_CORRUPTED: 0x0501,
   ERR_STORAGE_IO: 0x0502,
   ERR_WALLET_EXISTS: 0x0601,
@@ -746,6 +747,17 @@ export const STATUS_INFO: ReadonlyMap<number, StatusInfo> = new Map<number, Stat
       scope: 'security',
       description:
         'Supply power is out of tolerance, so security commands are refused until it is stable again.',
+    },
+  ],
+  [
+    0x0408,
+    {
+      name: 'ERR_DEVICE_HALTED',
+      errno: -16,
+      errnoSource: 'inferred',
+      scope: 'device',
+      description:
+        'The device is not running: it shows a fatal code before it reboots, or a battery-sleep, temperature or supervised-boot hold keeps it from booting. Retrying once the cause is gone may succeed.',
     },
   ],
   [

@@ -8,7 +8,7 @@
 import type { StatusName } from '../../protocol/constants.generated.js';
 
 /**
- * Stable codes of {@link PolicyError}. All but one are protocol status names:
+ * Stable codes of {@link PolicyError}, all protocol status names:
  *
  * - `ERR_INVALID_ARG`: an argument is malformed (unknown flag bits, NaN, a non-integer).
  * - `ERR_OUT_OF_RANGE`: a well-formed number outside its range (channel above 1, on_ms 0).
@@ -22,8 +22,7 @@ import type { StatusName } from '../../protocol/constants.generated.js';
  * - `ERR_SELF_DESTRUCTED`: the keys were destroyed; the device is unusable for ever.
  * - `ERR_BROWNOUT`: supply power is out of tolerance; security commands wait for stable power.
  * - `ERR_DEVICE_HALTED`: the device is not running: it shows a fatal code before rebooting, or a
- *   battery "sleep" / production temperature policy keeps it from booting. No protocol status
- *   names this yet; it maps to `ERR_BUSY` ("retrying later may succeed") until one is added.
+ *   battery "sleep", production temperature or supervised-boot hold keeps it from booting.
  */
 export type PolicyErrorCode =
   | 'ERR_INVALID_ARG'
@@ -39,7 +38,7 @@ export type PolicyErrorCode =
   | 'ERR_BROWNOUT'
   | 'ERR_DEVICE_HALTED';
 
-/** Protocol status for each {@link PolicyErrorCode}: identical names except `ERR_DEVICE_HALTED`. */
+/** Protocol status for each {@link PolicyErrorCode} (identical names). */
 export const policyErrorStatus: Readonly<Record<PolicyErrorCode, StatusName>> = {
   ERR_INVALID_ARG: 'ERR_INVALID_ARG',
   ERR_OUT_OF_RANGE: 'ERR_OUT_OF_RANGE',
@@ -52,7 +51,7 @@ export const policyErrorStatus: Readonly<Record<PolicyErrorCode, StatusName>> = 
   ERR_ACTION_LOCKED: 'ERR_ACTION_LOCKED',
   ERR_SELF_DESTRUCTED: 'ERR_SELF_DESTRUCTED',
   ERR_BROWNOUT: 'ERR_BROWNOUT',
-  ERR_DEVICE_HALTED: 'ERR_BUSY',
+  ERR_DEVICE_HALTED: 'ERR_DEVICE_HALTED',
 };
 
 /**

@@ -1,6 +1,6 @@
 /**
- * `zkbridge emulator tamper|loop|battery|temp|power|comms|cut-lock-tab|reboot|move-host|led|
- * sim-status`: simulated events and the LED, through the emulator's control socket
+ * `zkbridge emulator tamper|loop|battery|temp|power|comms|cut-lock-tab|reboot|move-host|tap|accel|
+ * led|sim-status`: simulated events and the LED, through the emulator's control socket
  * (`<device socket>.control`, src/emulator/control/). Emulator-only: no device client reaches it.
  */
 import { resolve } from 'node:path';
@@ -19,8 +19,10 @@ export const CONTROL_HELP = `simulation (through the control socket <socket>.con
   power stable|unstable        supply power in tolerance, or a brown-out
   comms ok|failed              the link to the host works, or fails
   cut-lock-tab                 Zymkey4: the lock tab is cut
-  reboot                       the host reboots (DEVICE_RESET)
+  reboot [--reason R]          the host reboots (DEVICE_RESET); R: host (default), power, simulated
   move-host <fingerprint>      reboots on another host (--none: without a host service)
+  tap <axis><sign> [force]     a tap on x, y or z, e.g. z- or x+ 3 (force in g, default 2)
+  accel <x> <y> <z>            an accelerometer reading in g (flat and still: 0 0 1)
   led [--seconds N]            the LED pattern and its timeline (█ on, · off, per 100 ms)
   sim-status                   binding, LED, perimeter, monitors and power as the emulator sees them
 options of these: --socket PATH (the device socket, as above), --control PATH, --json`;
@@ -31,7 +33,11 @@ const OPTIONS = {
   json: { type: 'boolean' },
   seconds: { type: 'string' },
   none: { type: 'boolean' },
+  reason: { type: 'string' },
 } as const;
+
+/** Default force of `tap`, in g. */
+const DEFAULT_TAP_G = 2;
 
 /** Commands this module runs. */
 export const CONTROL_COMMANDS: ReadonlySet<string> = new Set([
@@ -44,6 +50,8 @@ export const CONTROL_COMMANDS: ReadonlySet<string> = new Set([
   'cut-lock-tab',
   'reboot',
   'move-host',
+  'tap',
+  'accel',
   'led',
   'sim-status',
 ]);
@@ -71,7 +79,11 @@ function choice(text: string | undefined, yes: string, no: string): boolean {
 function request(
   sub: string,
   args: string[],
-  values: { seconds?: string | undefined; none?: boolean | undefined },
+  values: {
+    seconds?: string | undefined;
+    none?: boolean | undefined;
+    reason?: string | undefined;
+  },
 ): Record<string, unknown> {
   const want = (n: number): void => {
     if (args.length !== n) {
@@ -84,6 +96,8 @@ function request(
     throw new UsageError('only led takes --seconds');
   if (values.none === true && sub !== 'move-host')
     throw new UsageError('only move-host takes --none');
+  if (values.reason !== undefined && sub !== 'reboot')
+    throw new UsageError('only reboot takes --reason');
   switch (sub) {
     case 'tamper':
       want(1);
@@ -125,6 +139,26 @@ function request(
     case 'sim-status':
       want(0);
       return { op: 'status' };
+    case 'reboot':
+      want(0);
+      return values.reason === undefined
+        ? { op: 'reboot' }
+        : { op: 'reboot', reason: values.reason };
+    case 'tap': {
+      if (args.length < 1 || args.length > 2) {
+        throw new UsageError(
+          `'emulator tap' takes an axis and sign, and a force (got ${args.length})`,
+        );
+      }
+      const m = /^([xyz])([+-])$/u.exec(args[0] ?? '');
+      if (!m)
+        throw new UsageError(`tap: expected x+, x-, y+, y-, z+ or z- (got '${args[0] ?? ''}')`);
+      const force = args[1] === undefined ? DEFAULT_TAP_G : finite(args[1], 'force');
+      return { op: 'tap', axis: m[1], direction: m[2] === '+' ? 1 : -1, force };
+    }
+    case 'accel':
+      want(3);
+      return { op: 'accel', g: args.map((a) => finite(a, 'acceleration')) };
     default:
       want(0);
       return { op: sub };
@@ -217,6 +251,24 @@ function printStatus(answer: Record<string, unknown>): void {
     `power: supply ${power['supplyStable'] === true ? 'stable' : 'unstable'}, ` +
       `host comms ${power['hostComms'] === true ? 'ok' : 'failed'}`,
   );
+  const accel = record(answer['accelerometer']);
+  const list = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(' ') : '?');
+  console.log(
+    `accelerometer: ${list(accel['g'])} g, sensitivity ${list(accel['sensitivity'])} %, ` +
+      `taps ${String(accel['taps'])}`,
+  );
+  const boot = record(answer['supervisedBoot']);
+  const files = Array.isArray(boot['files']) ? boot['files'].map(record) : [];
+  const check = record(boot['lastCheck']);
+  console.log(
+    `supervised boot: policy ${String(boot['policy'])}, ${files.length} file(s)` +
+      (boot['lastCheck'] === null || boot['lastCheck'] === undefined
+        ? ''
+        : `, last check ${String(check['status'])}`) +
+      (boot['held'] === null || boot['held'] === undefined ? '' : ', HELD IN RESET'),
+  );
+  const quirks = Array.isArray(answer['quirks']) ? answer['quirks'] : [];
+  if (quirks.length > 0) console.log(`firmware quirks reproduced: ${quirks.join(', ')}`);
   const destroyed = record(answer['destroyed']);
   console.log(
     answer['destroyed'] === null
@@ -259,6 +311,10 @@ export async function emulatorControlCommand(sub: string, argv: string[]): Promi
   }
   if (sub === 'sim-status') {
     printStatus(answer);
+    return 0;
+  }
+  if (sub === 'tap' && answer['detected'] !== true) {
+    console.log('tap: not detected (below the axis sensitivity, or the device is not running)');
     return 0;
   }
   console.log(`ok: ${sub}`);

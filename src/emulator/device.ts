@@ -37,9 +37,11 @@ import { keyHandlers } from './handlers/keys.js';
 import { signingHandlers } from './handlers/signing.js';
 import { tokenObjectHandlers } from './handlers/token_objects.js';
 import { tokenPinHandlers } from './handlers/token_pin.js';
+import { policyAccelerometerHandlers } from './handlers/policy_accelerometer.js';
 import { policyLedBindingHandlers } from './handlers/policy_led_binding.js';
 import { policyMonitorHandlers } from './handlers/policy_monitors.js';
 import { policyPerimeterHandlers } from './handlers/policy_perimeter.js';
+import { policySupervisedBootHandlers } from './handlers/policy_supervised_boot.js';
 import type { Handler } from './handlers/types.js';
 import { commandAvailability, modelSpec, type ModelName, type ModelOptions } from './models.js';
 import { PolicyError, policyErrorStatus } from './policy/index.js';
@@ -58,10 +60,13 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   ...policyLedBindingHandlers,
   ...policyPerimeterHandlers,
   ...policyMonitorHandlers,
+  ...policyAccelerometerHandlers,
+  ...policySupervisedBootHandlers,
 ]);
 
 /** Events this emulator sends (SET_EVENT_MASK keeps only these bits). */
-const SENT_EVENTS = EventMask.STORE | EventMask.LED | EventMask.RESET | EventMask.PERIMETER;
+const SENT_EVENTS =
+  EventMask.STORE | EventMask.LED | EventMask.RESET | EventMask.PERIMETER | EventMask.TAP;
 
 /** Feature bits whose commands are implemented; HELLO reports only these. */
 const IMPLEMENTED_FEATURES =
@@ -74,6 +79,10 @@ const IMPLEMENTED_FEATURES =
   Feature.I2C_ADDRESS |
   Feature.BATTERY_MONITOR |
   Feature.CPU_TEMP_MONITOR |
+  Feature.DIGITAL_PERIMETER |
+  Feature.ACCELEROMETER |
+  Feature.SUPERVISED_BOOT |
+  Feature.AUX_TEMP |
   Feature.EMULATED;
 
 /** Options of {@link EmulatedDevice.open}. */
@@ -151,7 +160,12 @@ export class EmulatedDevice implements DeviceEngine {
       model: spec.model,
       serial,
       firmware: spec.firmware,
-      features: (spec.features & IMPLEMENTED_FEATURES) >>> 0,
+      features:
+        ((spec.features & IMPLEMENTED_FEATURES) |
+          (this.#device.policy.policy.state.variant.noSelfDestruct
+            ? Feature.NO_SELF_DESTRUCT
+            : 0)) >>>
+        0,
       factorySlots: spec.factorySlots.length,
       keySlots: spec.generatedMax,
       foreignSlots: spec.foreignMax,

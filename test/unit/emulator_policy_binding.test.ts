@@ -248,7 +248,7 @@ void describe('power and persistence', () => {
     const good = (): Record<string, unknown> =>
       JSON.parse(JSON.stringify(initialPolicyState('scm'))) as Record<string, unknown>;
     assert.throws(() => restorePolicyState(null), /state must be an object/);
-    assert.throws(() => restorePolicyState({ ...good(), version: 2 }), /state\.version/);
+    assert.throws(() => restorePolicyState({ ...good(), version: 3 }), /state\.version/);
     assert.throws(() => restorePolicyState({ ...good(), model: 'hsm9' }), /state\.model/);
     const s = good();
     (s.perimeter as { channels: unknown[] }).channels.pop();
@@ -256,5 +256,37 @@ void describe('power and persistence', () => {
     const t = good();
     (t.binding as Record<string, unknown>).production = 'yes';
     assert.throws(() => restorePolicyState(t), /state\.binding\.production must be a boolean/);
+    const u = good();
+    (u.supervisedBoot as Record<string, unknown>).held = 'maybe';
+    assert.throws(() => restorePolicyState(u), /state\.supervisedBoot\.held must be one of/);
+  });
+
+  void test('restore upgrades a layout-1 state: quirk list, new sections at factory values', () => {
+    const v2 = initialPolicyState('scm', { quirks: ['battery-threshold-unchecked'] });
+    v2.battery.threshold = 2.9;
+    const { digitalPerimeter, accel, supervisedBoot, ...rest } = JSON.parse(
+      JSON.stringify(v2),
+    ) as Record<string, unknown>;
+    assert.ok(digitalPerimeter && accel && supervisedBoot);
+    const v1 = {
+      ...rest,
+      version: 1,
+      variant: {
+        noSelfDestruct: false,
+        batteryThresholdUnchecked: true,
+        productionTemperature: 'hold',
+      },
+    };
+    const restored = restorePolicyState(v1);
+    assert.equal(restored.version, 2);
+    assert.deepEqual(restored.variant, {
+      noSelfDestruct: false,
+      quirks: ['battery-threshold-unchecked'],
+      productionTemperature: 'hold',
+    });
+    assert.equal(restored.battery.threshold, 2.9);
+    assert.deepEqual(restored.accel, initialPolicyState('scm').accel);
+    assert.deepEqual(restored.supervisedBoot, initialPolicyState('scm').supervisedBoot);
+    assert.deepEqual(restored.digitalPerimeter, initialPolicyState('scm').digitalPerimeter);
   });
 });

@@ -85,7 +85,7 @@ void describe('monitors: argument rules', () => {
   });
 
   void test('issue #93 variant: early SCM firmware let 2.5-3.0 V through', () => {
-    const { policy } = bootedPolicy('scm', { batteryThresholdUnchecked: true });
+    const { policy } = bootedPolicy('scm', { quirks: ['battery-threshold-unchecked'] });
     setBatteryVoltageThreshold(policy, 2.75);
     assert.equal(policy.state.battery.threshold, 2.75);
     assertRefused(() => setBatteryVoltageThreshold(policy, 3.0), 'ERR_THRESHOLD_RANGE');

@@ -6,8 +6,9 @@
  *
  * @packageDocumentation
  */
-import { LedMode, LedPattern } from '../../protocol/constants.generated.js';
+import { LedMode, LedPattern, ResetReason } from '../../protocol/constants.generated.js';
 import {
+  ACCEL_FULL_SCALE_G,
   PERIMETER_CHANNELS,
   PolicyError,
   isBound,
@@ -18,6 +19,7 @@ import {
 } from '../policy/index.js';
 import type { PolicyRuntime } from '../policy_runtime/runtime.js';
 import {
+  simulateAcceleration,
   simulateBattery,
   simulateBreach,
   simulateCpuTemp,
@@ -26,6 +28,7 @@ import {
   simulateLoop,
   simulateReboot,
   simulateSupply,
+  simulateTap,
 } from '../policy_runtime/simulation.js';
 
 /** Longest request line in bytes (newline excluded). */
@@ -36,6 +39,16 @@ export const CONTROL_VOLTS = { min: 0, max: 10 } as const;
 export const CONTROL_CELSIUS = { min: -100, max: 200 } as const;
 /** LED timeline windows accepted, seconds. */
 export const CONTROL_LED_SECONDS = { min: 0.1, max: 60, default: 3 } as const;
+/** Accelerometer readings and tap forces accepted, g. */
+export const CONTROL_G = { min: -ACCEL_FULL_SCALE_G, max: ACCEL_FULL_SCALE_G } as const;
+/** Reboot reasons of the `reboot` op. */
+const REBOOT_REASONS: Readonly<Record<string, ResetReason>> = {
+  host: ResetReason.HOST_REBOOT,
+  power: ResetReason.POWER_ON,
+  simulated: ResetReason.SIMULATED,
+};
+/** Axis names of the `tap` op. */
+const AXES: readonly string[] = ['x', 'y', 'z'];
 /** Longest host fingerprint accepted. */
 const MAX_FINGERPRINT = 256;
 
@@ -66,8 +79,10 @@ const OP_FIELDS: Record<string, readonly string[]> = {
   power: ['stable'],
   comms: ['ok'],
   'cut-lock-tab': [],
-  reboot: [],
+  reboot: ['reason'],
   'move-host': ['fingerprint'],
+  tap: ['axis', 'direction', 'force'],
+  accel: ['g'],
   led: ['seconds'],
   status: [],
 };
@@ -156,6 +171,21 @@ function status(runtime: PolicyRuntime): Record<string, unknown> {
       channels: state.perimeter.channels.map((c, index) => ({ channel: index, ...c })),
       pendingEvents: state.perimeter.events.length,
     },
+    accelerometer: {
+      sensitivity: [...state.accel.sensitivity],
+      g: [...state.accel.g],
+      lastTapDirs: [...state.accel.dirs],
+      taps: state.accel.nextSeq - 1,
+    },
+    digitalPerimeter: { ...state.digitalPerimeter },
+    supervisedBoot: {
+      policy: state.supervisedBoot.policy,
+      files: state.supervisedBoot.files.map((f) => ({ path: f.path, slot: f.slot })),
+      lastCheck: state.supervisedBoot.lastCheck,
+      held: state.supervisedBoot.held,
+      bootDir: runtime.bootDir ?? null,
+    },
+    quirks: [...state.variant.quirks],
     battery: { ...state.battery },
     temperature: { ...state.temperature },
     power: { ...state.power },
@@ -207,9 +237,36 @@ async function perform(runtime: PolicyRuntime, op: string, fields: Fields): Prom
     case 'cut-lock-tab':
       await simulateCutLockTab(runtime);
       return {};
-    case 'reboot':
-      await simulateReboot(runtime);
+    case 'reboot': {
+      const reason = fields['reason'] ?? 'host';
+      if (typeof reason !== 'string' || !Object.hasOwn(REBOOT_REASONS, reason)) {
+        throw new ControlError(`reason must be one of ${Object.keys(REBOOT_REASONS).join(', ')}`);
+      }
+      await simulateReboot(runtime, { reason: REBOOT_REASONS[reason] ?? ResetReason.HOST_REBOOT });
       return {};
+    }
+    case 'tap': {
+      const axis = fields['axis'];
+      if (typeof axis !== 'string' || !AXES.includes(axis)) {
+        throw new ControlError('axis must be x, y or z');
+      }
+      const direction = fields['direction'];
+      if (direction !== 1 && direction !== -1) throw new ControlError('direction must be 1 or -1');
+      const force = number(fields, 'force', { min: 0.01, max: ACCEL_FULL_SCALE_G });
+      const tap = await simulateTap(runtime, {
+        axis: AXES.indexOf(axis),
+        direction,
+        forceG: force,
+      });
+      return { detected: tap !== null };
+    }
+    case 'accel': {
+      const g = fields['g'];
+      if (!Array.isArray(g) || g.length !== 3) throw new ControlError('g must be [x, y, z]');
+      const values = g.map((v: unknown) => number({ g: v }, 'g', CONTROL_G));
+      await simulateAcceleration(runtime, values);
+      return {};
+    }
     case 'move-host':
       await simulateReboot(runtime, { fingerprint: fingerprint(fields) });
       return {};

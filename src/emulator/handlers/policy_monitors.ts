@@ -1,6 +1,7 @@
 /** Battery and CPU temperature monitor commands, served by the device policies (../policy/). */
 import { Command } from '../../protocol/constants.generated.js';
 import {
+  getAuxTemp,
   getBatteryVoltage,
   getCpuTemp,
   setBatteryVoltageAction,
@@ -24,6 +25,10 @@ function setter(name: string, op: (policy: Policy, value: number) => WipeTarget[
 
 export const policyMonitorHandlers: HandlerTable = new Map<number, Handler>([
   [Command.GET_CPU_TEMP, (d) => ({ celsius: getCpuTemp(d.policy.policy) })],
+  [
+    Command.GET_AUX_TEMP,
+    (d, req) => ({ celsius: getAuxTemp(d.policy.policy, field.num(req, 'index')) }),
+  ],
   [Command.GET_BATTERY_VOLTAGE, (d) => ({ volts: getBatteryVoltage(d.policy.policy) })],
   [Command.SET_BATTERY_VOLTAGE_ACTION, setter('action', setBatteryVoltageAction)],
   [Command.SET_BATTERY_VOLTAGE_THRESHOLD, setter('volts', setBatteryVoltageThreshold)],

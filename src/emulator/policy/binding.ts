@@ -20,7 +20,15 @@ import { assertAllowed, isBound } from './gate.js';
 import { settleLed } from './led.js';
 import { evaluateMonitors } from './monitors.js';
 import type { WipeTarget } from './self_destruct.js';
-import { epochSeconds, locksByTab, type Policy, type PolicyState } from './state.js';
+import { applyBootCheck } from './supervised_boot.js';
+import {
+  epochSeconds,
+  hasQuirk,
+  locksByTab,
+  type BootCheck,
+  type Policy,
+  type PolicyState,
+} from './state.js';
 
 /** What the host presents when the device boots. */
 export interface HostIdentity {
@@ -36,7 +44,20 @@ export interface RebootOptions {
   host?: HostIdentity | null;
   /** Why the device restarts (DEVICE_RESET reason); default HOST_REBOOT. */
   reason?: ResetReason;
+  /**
+   * The host boot's check of the supervised-boot manifest; omitted when no host boot checked it
+   * (a device-only reset), which leaves any supervised-boot hold as it is.
+   */
+  bootCheck?: BootCheck;
 }
+
+/** Resets after which firmware quirk #159 has lost the generated key pairs. */
+const KEY_LOSING_RESETS: ReadonlySet<ResetReason> = new Set<ResetReason>([
+  ResetReason.POWER_ON,
+  ResetReason.HOST_REBOOT,
+  ResetReason.FATAL,
+  ResetReason.SIMULATED,
+]);
 
 /** What a boot found. */
 export interface BootResult {
@@ -95,7 +116,8 @@ function bind(state: PolicyState): void {
 /**
  * Boots the device (power-on, host reboot, or a device reset): a pending LOCK_BINDING takes
  * effect, the binding is checked against the host presented, host LED settings and any
- * recoverable fatal code end, and the monitors are applied to the present readings.
+ * recoverable fatal code end, the monitors are applied to the present readings, a host boot's
+ * supervised-boot check is applied, and firmware quirk #159 loses the generated key pairs.
  *
  * @example
  * ```ts
@@ -116,6 +138,11 @@ export function reboot(policy: Policy, options: RebootOptions = {}): BootResult 
   }
   bind(s);
   const wiped = evaluateMonitors(policy);
+  if (options.bootCheck !== undefined) wiped.push(...applyBootCheck(policy, options.bootCheck));
+  const reason = s.resets.last.reason;
+  if (hasQuirk(s, 'gen-keys-lost-on-reboot') && KEY_LOSING_RESETS.has(reason)) {
+    wiped.push('generated-pairs');
+  }
   s.led.statusKey = ''; // every pattern starts afresh after a boot
   settleLed(policy);
   return {

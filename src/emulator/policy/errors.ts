@@ -23,6 +23,8 @@ import type { StatusName } from '../../protocol/constants.generated.js';
  * - `ERR_BROWNOUT`: supply power is out of tolerance; security commands wait for stable power.
  * - `ERR_DEVICE_HALTED`: the device is not running: it shows a fatal code before rebooting, or a
  *   battery "sleep", production temperature or supervised-boot hold keeps it from booting.
+ * - `ERR_SUPBOOT_PATH_INVALID`, `ERR_SUPBOOT_NOT_IN_MANIFEST`, `ERR_SUPBOOT_SLOT_INVALID`,
+ *   `ERR_SUPBOOT_MANIFEST_FULL`, `ERR_SUPBOOT_POLICY_UNSUPPORTED`: supervised-boot refusals.
  */
 export type PolicyErrorCode =
   | 'ERR_INVALID_ARG'
@@ -36,7 +38,12 @@ export type PolicyErrorCode =
   | 'ERR_ACTION_LOCKED'
   | 'ERR_SELF_DESTRUCTED'
   | 'ERR_BROWNOUT'
-  | 'ERR_DEVICE_HALTED';
+  | 'ERR_DEVICE_HALTED'
+  | 'ERR_SUPBOOT_PATH_INVALID'
+  | 'ERR_SUPBOOT_NOT_IN_MANIFEST'
+  | 'ERR_SUPBOOT_SLOT_INVALID'
+  | 'ERR_SUPBOOT_MANIFEST_FULL'
+  | 'ERR_SUPBOOT_POLICY_UNSUPPORTED';
 
 /** Protocol status for each {@link PolicyErrorCode} (identical names). */
 export const policyErrorStatus: Readonly<Record<PolicyErrorCode, StatusName>> = {
@@ -52,6 +59,11 @@ export const policyErrorStatus: Readonly<Record<PolicyErrorCode, StatusName>> = 
   ERR_SELF_DESTRUCTED: 'ERR_SELF_DESTRUCTED',
   ERR_BROWNOUT: 'ERR_BROWNOUT',
   ERR_DEVICE_HALTED: 'ERR_DEVICE_HALTED',
+  ERR_SUPBOOT_PATH_INVALID: 'ERR_SUPBOOT_PATH_INVALID',
+  ERR_SUPBOOT_NOT_IN_MANIFEST: 'ERR_SUPBOOT_NOT_IN_MANIFEST',
+  ERR_SUPBOOT_SLOT_INVALID: 'ERR_SUPBOOT_SLOT_INVALID',
+  ERR_SUPBOOT_MANIFEST_FULL: 'ERR_SUPBOOT_MANIFEST_FULL',
+  ERR_SUPBOOT_POLICY_UNSUPPORTED: 'ERR_SUPBOOT_POLICY_UNSUPPORTED',
 };
 
 /**

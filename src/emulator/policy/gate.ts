@@ -13,7 +13,8 @@ import { isScmClass, type PolicyState } from './state.js';
 export type CommandClass = 'device' | 'security';
 
 /** Why the device is not running. */
-export type HaltReason = 'fatal-code' | 'battery-sleep' | 'temperature-hold';
+export type HaltReason =
+  'fatal-code' | 'battery-sleep' | 'temperature-hold' | 'supervised-boot-hold';
 
 /**
  * Whether the battery reads below its threshold (a removed battery reads 0 V).
@@ -48,7 +49,8 @@ export function temperatureExcursion(state: PolicyState): 'low' | 'high' | null 
  * Why the device is not running, or null when it is. An SCM-class device showing a fatal code
  * reboots when the sequence ends; a battery SLEEP policy holds it while the battery is low
  * (HSM6 in both modes; SCM only in production, as developer mode shows code 4/1 instead); the
- * "hold" temperature variant holds a production device while out of bounds.
+ * "hold" temperature variant holds a production device while out of bounds; a supervised-boot
+ * HOLD_RESET policy holds it until a boot passes the check.
  *
  * @example
  * ```ts
@@ -57,6 +59,7 @@ export function temperatureExcursion(state: PolicyState): 'low' | 'high' | null 
  */
 export function haltReason(state: PolicyState): HaltReason | null {
   if (state.destroyed !== null) return null;
+  if (state.supervisedBoot.held !== null) return 'supervised-boot-hold';
   if (state.led.fatal !== null) return 'fatal-code';
   const production = state.binding.production;
   if (

@@ -25,3 +25,7 @@ export * from './self_destruct.js';
 export * from './led.js';
 export * from './led_timeline.js';
 export * from './i2c.js';
+export * from './accelerometer.js';
+export * from './digital_perimeter.js';
+export * from './supervised_boot.js';
+export * from './quirks.js';

@@ -11,6 +11,7 @@ import { LedMode, LedPattern } from '../../protocol/constants.generated.js';
 import { PolicyError } from './errors.js';
 import { assertAllowed, haltReason, isBound } from './gate.js';
 import { failureCode } from './self_destruct.js';
+import { holdDisplay } from './supervised_boot.js';
 import { isScmClass, type Policy, type PolicyState } from './state.js';
 
 /** How often an SCM fatal sequence is shown before the device reboots. */
@@ -58,6 +59,8 @@ function statusView(state: PolicyState): StatusView {
   if (state.led.fatal !== null) {
     return fatal(state.led.fatal.main, state.led.fatal.sub, SCM_FATAL_REPEATS);
   }
+  const held = holdDisplay(state);
+  if (held !== null) return fatal(held.main, held.sub, 0);
   if (!isScmClass(state) && !state.power.hostComms) return fatal(8, 0, 0);
   if (haltReason(state) !== null) return { mode: LedMode.OFF, pattern: LedPattern.NONE, ...QUIET };
   if (state.binding.cannotBind) return pattern(LedPattern.CANNOT_BIND);

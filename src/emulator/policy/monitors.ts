@@ -24,6 +24,7 @@ import {
   BATTERY_THRESHOLD_LIMIT_V,
   BATTERY_THRESHOLD_QUIRK_LIMIT_V,
   hasFeature,
+  hasQuirk,
   isScmClass,
   type FatalDisplay,
   type Policy,
@@ -74,9 +75,7 @@ export function evaluateMonitors(policy: Policy): WipeTarget[] {
     if (s.battery.action === ThresholdAction.SELF_DESTRUCT && live) {
       return selfDestruct(policy, 'battery');
     }
-    // 4/1 comes from the SCM FAQ's developer/production table; the same page's main-code table
-    // has no 4/1 row, and alpha firmware showed 4 with no sub code (a quirk for later).
-    if (scmDev) showFatal(policy, { main: 4, sub: 1, cause: 'battery' });
+    if (scmDev) showFatal(policy, batteryDeveloperCode(policy));
   }
   const excursion = temperatureExcursion(s);
   if (
@@ -93,6 +92,19 @@ export function evaluateMonitors(policy: Policy): WipeTarget[] {
     }
   }
   return [];
+}
+
+/**
+ * The code an SCM in developer mode shows for a low battery. 4/1 comes from the SCM FAQ's
+ * developer/production table (the same page's main-code table has no 4/1 row); alpha firmware
+ * showed 4 with no sub code, and beta showed 6 for the last-gasp self-destruct.
+ */
+function batteryDeveloperCode(policy: Policy): FatalDisplay {
+  const s = policy.state;
+  if (s.battery.action === ThresholdAction.SELF_DESTRUCT && hasQuirk(s, 'led-beta-battery-code')) {
+    return { main: 6, sub: 0, cause: 'battery' };
+  }
+  return { main: 4, sub: hasQuirk(s, 'led-alpha-codes') ? 0 : 1, cause: 'battery' };
 }
 
 function afterChange(policy: Policy): WipeTarget[] {
@@ -140,7 +152,7 @@ export function setBatteryVoltageAction(policy: Policy, action: number): WipeTar
 
 /**
  * SET_BATTERY_VOLTAGE_THRESHOLD: above 0 and below 2.5 V (default 2.3 V). The
- * `batteryThresholdUnchecked` variant reproduces early SCM firmware, which let values up to 3.0 V
+ * `battery-threshold-unchecked` quirk reproduces early SCM firmware, which let values up to 3.0 V
  * through (issue #93).
  *
  * @example
@@ -153,7 +165,7 @@ export function setBatteryVoltageAction(policy: Policy, action: number): WipeTar
 export function setBatteryVoltageThreshold(policy: Policy, volts: number): WipeTarget[] {
   requireFeature(policy, Feature.BATTERY_MONITOR, 'battery monitor');
   finite(volts, 'threshold');
-  const limit = policy.state.variant.batteryThresholdUnchecked
+  const limit = hasQuirk(policy.state, 'battery-threshold-unchecked')
     ? BATTERY_THRESHOLD_QUIRK_LIMIT_V
     : BATTERY_THRESHOLD_LIMIT_V;
   if (volts <= 0 || volts >= limit) {
@@ -175,6 +187,22 @@ export function setBatteryVoltageThreshold(policy: Policy, volts: number): WipeT
  */
 export function getCpuTemp(policy: Policy): number {
   requireFeature(policy, Feature.CPU_TEMP_MONITOR, 'CPU temperature monitor');
+  return policy.state.temperature.celsius;
+}
+
+/**
+ * GET_AUX_TEMP (SCM; "internal Zymbit use only"). The model has one auxiliary sensor, index 0,
+ * on the same board as the CPU: it reads the CPU temperature.
+ *
+ * @example
+ * ```ts
+ * getAuxTemp(policy, 0); // 35 on a new SCM
+ * ```
+ * @throws PolicyError `ERR_OUT_OF_RANGE` (index above 0), `ERR_UNSUPPORTED_MODEL`.
+ */
+export function getAuxTemp(policy: Policy, index: number): number {
+  requireFeature(policy, Feature.AUX_TEMP, 'auxiliary temperature sensor');
+  if (index !== 0) throw new PolicyError('ERR_OUT_OF_RANGE', 'the only AUX sensor is index 0');
   return policy.state.temperature.celsius;
 }
 

@@ -4,7 +4,14 @@
  * @packageDocumentation
  */
 import { MODEL_NAMES } from '../models.js';
-import { PERIMETER_CHANNELS, POLICY_STATE_VERSION, type PolicyState } from './state.js';
+import {
+  DEFAULT_DIGITAL_PERIMETER,
+  PERIMETER_CHANNELS,
+  POLICY_STATE_VERSION,
+  initialAccelState,
+  initialSupervisedBootState,
+  type PolicyState,
+} from './state.js';
 
 type Check = (value: unknown, path: string) => void;
 
@@ -48,15 +55,24 @@ const list =
     });
   };
 
-const fatalCauses = ['tamper', 'battery', 'temperature-low', 'temperature-high', 'comms'];
-const destroyCauses = ['tamper', 'battery', 'battery-removed', 'temperature'];
+const fatalCauses = [
+  'tamper',
+  'battery',
+  'temperature-low',
+  'temperature-high',
+  'comms',
+  'supervised-boot',
+];
+const destroyCauses = ['tamper', 'battery', 'battery-removed', 'temperature', 'supervised-boot'];
+const triple = list(num, 3);
+const bootStatus = oneOf(['ok', 'file-failed', 'process-failed']);
 
 const policyStateCheck = shape({
   version: oneOf([POLICY_STATE_VERSION]),
   model: oneOf(MODEL_NAMES),
   variant: shape({
     noSelfDestruct: bool,
-    batteryThresholdUnchecked: bool,
+    quirks: list(str),
     productionTemperature: oneOf(['self-destruct', 'hold']),
   }),
   binding: shape({
@@ -80,6 +96,20 @@ const policyStateCheck = shape({
     ),
     events: list(shape({ seq: num, channel: oneOf([0, 1]), timestamp: num, actions: num })),
     nextSeq: num,
+  }),
+  digitalPerimeter: shape({ lpPeriodUs: num, lpMaxBits: num, minDelayNs: num, maxDelayNs: num }),
+  accel: shape({
+    sensitivity: triple,
+    g: triple,
+    dirs: list(oneOf([-1, 0, 1]), 3),
+    taps: list(shape({ seq: num, g: triple, dirs: list(oneOf([-1, 0, 1]), 3), at: num })),
+    nextSeq: num,
+  }),
+  supervisedBoot: shape({
+    policy: oneOf([0, 1, 2]),
+    files: list(shape({ path: str, slot: num, digest: str, signature: str })),
+    lastCheck: nullable(shape({ status: bootStatus, failed: list(str), at: num })),
+    held: nullable(oneOf(['file-failed', 'process-failed'])),
   }),
   battery: shape({ volts: num, threshold: num, action: oneOf([0, 1, 2]) }),
   temperature: shape({ celsius: num, low: num, high: num, action: oneOf([0, 1]) }),
@@ -109,8 +139,31 @@ const policyStateCheck = shape({
 });
 
 /**
+ * Brings a layout-1 state to layout 2: the quirk list replaces `batteryThresholdUnchecked`, and
+ * the accelerometer, digital-perimeter and supervised-boot sections start at factory values.
+ */
+function upgradeV1(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const v = value as Record<string, unknown>;
+  if (v['version'] !== 1) return value;
+  const variant = (v['variant'] ?? {}) as Record<string, unknown>;
+  const { batteryThresholdUnchecked, ...rest } = variant;
+  return {
+    ...v,
+    version: 2,
+    variant: {
+      ...rest,
+      quirks: batteryThresholdUnchecked === true ? ['battery-threshold-unchecked'] : [],
+    },
+    digitalPerimeter: { ...DEFAULT_DIGITAL_PERIMETER },
+    accel: initialAccelState(),
+    supervisedBoot: initialSupervisedBootState(),
+  };
+}
+
+/**
  * Checks that `value` (e.g. `JSON.parse` of a stored state) has the {@link PolicyState} layout
- * of this version, and returns it typed.
+ * of this version (a layout-1 state is upgraded first), and returns it typed.
  *
  * @example
  * ```ts
@@ -120,6 +173,7 @@ const policyStateCheck = shape({
  * @throws TypeError naming the first field that does not fit.
  */
 export function restorePolicyState(value: unknown): PolicyState {
-  policyStateCheck(value, 'state');
-  return value as PolicyState;
+  const upgraded = upgradeV1(value);
+  policyStateCheck(upgraded, 'state');
+  return upgraded as PolicyState;
 }

@@ -10,10 +10,14 @@ import { Feature } from '../../protocol/constants.generated.js';
 import { epochSeconds, hasFeature, isScmClass, type DestroyCause, type Policy } from './state.js';
 import type { PolicyState } from './state.js';
 
-/** Key material the emulator wipes on self-destruct. */
+/**
+ * Key material the emulator wipes: on self-destruct, or (`generated-pairs`: GEN_KEY_PAIR keys
+ * only, not wallet keys) when firmware quirk #159 loses them at a reboot.
+ */
 export type WipeTarget =
   | 'factory-keys'
   | 'generated-keys'
+  | 'generated-pairs'
   | 'ephemeral-key'
   | 'foreign-keys'
   | 'wallets'
@@ -44,7 +48,8 @@ export function wipeTargets(state: PolicyState): WipeTarget[] {
  * The failure code a destroyed device shows: main flash count and sub count (0 = none).
  * Zymkey4/HSM show the older table's 5 slow blinks. The SCM table gives 5 for "serial-number
  * mismatch, usually keys erased by a tamper breach" and 6 for "keys area digest failed (...
- * battery-threshold self-destruct)"; the temperature case is not listed and takes 6 as well.
+ * battery-threshold self-destruct)"; the temperature and supervised-boot cases are not listed and
+ * take 6 as well.
  *
  * @example
  * ```ts

@@ -12,9 +12,19 @@
 import { Feature, ThresholdAction, type ResetReason } from '../../protocol/constants.generated.js';
 import { MODEL_NAMES, modelSpec, type ModelName, type ModelSpec } from '../models.js';
 import { PolicyError } from './errors.js';
+import {
+  DEFAULT_DIGITAL_PERIMETER,
+  initialAccelState,
+  initialSupervisedBootState,
+  type AccelState,
+  type DigitalPerimeterState,
+  type SupervisedBootState,
+} from './state_sections.js';
+
+export * from './state_sections.js';
 
 /** Version of the {@link PolicyState} layout. */
-export const POLICY_STATE_VERSION = 1;
+export const POLICY_STATE_VERSION = 2;
 /** Number of perimeter channels on every model. */
 export const PERIMETER_CHANNELS = 2;
 /** Factory battery threshold in volts. */
@@ -102,7 +112,8 @@ export interface PowerState {
 }
 
 /** Why a fatal code is showing. */
-export type FatalCause = 'tamper' | 'battery' | 'temperature-low' | 'temperature-high' | 'comms';
+export type FatalCause =
+  'tamper' | 'battery' | 'temperature-low' | 'temperature-high' | 'comms' | 'supervised-boot';
 
 /** A fatal code on show (SCM-class developer-mode simulations and failures). */
 export interface FatalDisplay {
@@ -133,7 +144,8 @@ export interface LedState {
 }
 
 /** What destroyed the keys. */
-export type DestroyCause = 'tamper' | 'battery' | 'battery-removed' | 'temperature';
+export type DestroyCause =
+  'tamper' | 'battery' | 'battery-removed' | 'temperature' | 'supervised-boot';
 
 /** Record of a self-destruct. */
 export interface DestroyedState {
@@ -144,12 +156,15 @@ export interface DestroyedState {
   channel: number | null;
 }
 
-/** Variant and firmware choices (later slices set them from quirk profiles). */
+/** Variant and firmware choices. */
 export interface PolicyVariant {
   /** EDU variant (feature NO_SELF_DESTRUCT): destructive actions are refused. */
   noSelfDestruct: boolean;
-  /** Issue #93: accept battery thresholds up to 3.0 V as early SCM firmware did. */
-  batteryThresholdUnchecked: boolean;
+  /**
+   * Firmware quirks reproduced (names of quirks.ts, from the firmware's known issues). Set from
+   * the emulator's options at every start: a firmware update changes them.
+   */
+  quirks: string[];
   /**
    * What a production device does when the temperature leaves its bounds under a SELF_DESTRUCT
    * policy: the API says destroy the keys; the SCM FAQ table says "do not boot" (hold).
@@ -164,6 +179,9 @@ export interface PolicyState {
   variant: PolicyVariant;
   binding: BindingState;
   perimeter: { channels: ChannelState[]; events: PerimeterEventRecord[]; nextSeq: number };
+  digitalPerimeter: DigitalPerimeterState;
+  accel: AccelState;
+  supervisedBoot: SupervisedBootState;
   battery: BatteryState;
   temperature: TemperatureState;
   power: PowerState;
@@ -214,7 +232,7 @@ export function initialPolicyState(
     model,
     variant: {
       noSelfDestruct: variant.noSelfDestruct ?? false,
-      batteryThresholdUnchecked: variant.batteryThresholdUnchecked ?? false,
+      quirks: [...(variant.quirks ?? [])],
       productionTemperature: variant.productionTemperature ?? 'self-destruct',
     },
     binding: {
@@ -226,6 +244,9 @@ export function initialPolicyState(
       cannotBind: false,
     },
     perimeter: { channels: [channel(), channel()], events: [], nextSeq: 1 },
+    digitalPerimeter: { ...DEFAULT_DIGITAL_PERIMETER },
+    accel: initialAccelState(),
+    supervisedBoot: initialSupervisedBootState(),
     battery: {
       volts: NOMINAL_BATTERY_V,
       threshold: DEFAULT_BATTERY_THRESHOLD_V,
@@ -319,4 +340,16 @@ export function locksByTab(state: PolicyState): boolean {
  */
 export function epochSeconds(policy: Policy): number {
   return Math.floor(policy.env.now() / 1000);
+}
+
+/**
+ * Whether the device reproduces a firmware quirk (see quirks.ts).
+ *
+ * @example
+ * ```ts
+ * hasQuirk(state, 'battery-threshold-unchecked'); // false unless asked for
+ * ```
+ */
+export function hasQuirk(state: PolicyState, quirk: string): boolean {
+  return state.variant.quirks.includes(quirk);
 }

@@ -7,6 +7,7 @@
  */
 import type { DeviceContext } from '../device_context.js';
 import type { PolicyVariant, WipeTarget } from '../policy/index.js';
+import { bootDirFor, checkBootFiles } from './boot_files.js';
 import { PolicyRuntime } from './runtime.js';
 
 /** Emulator options of the device policies. */
@@ -17,8 +18,14 @@ export interface PolicyOptions {
    * host service, the device stays unbound.
    */
   host?: string | null;
-  /** Variant of a device fresh from the factory (EDU, firmware quirks). */
+  /** Variant of a device fresh from the factory (EDU, production temperature behaviour). */
   policyVariant?: Partial<PolicyVariant>;
+  /** Firmware quirks to reproduce, by name (src/emulator/policy/quirks.ts). Default none. */
+  policyQuirks?: readonly string[];
+  /** How long a reset keeps the device busy (ERR_BUSY), in ms. Default 0. */
+  resetMs?: number;
+  /** The boot partition supervised boot signs and checks; default `<state dir>/boot`. */
+  bootDir?: string;
   /** Clock of the policies in ms since the epoch; default Date.now. */
   policyClock?: () => number;
 }
@@ -40,12 +47,17 @@ export async function openPolicy(
   options: PolicyOptions,
   broadcast: (event: number, payload: Uint8Array) => void,
 ): Promise<PolicyRuntime> {
+  const bootDir = bootDirFor(device.store.dir, options.bootDir);
   const runtime = await PolicyRuntime.open({
     model: device.spec.name,
     store: device.store,
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.policyVariant === undefined ? {} : { variant: options.policyVariant }),
     ...(options.policyClock === undefined ? {} : { now: options.policyClock }),
+    ...(options.policyQuirks === undefined ? {} : { quirks: options.policyQuirks }),
+    ...(options.resetMs === undefined ? {} : { resetMs: options.resetMs }),
+    bootDir,
+    bootCheck: (state) => checkBootFiles(device, bootDir, state),
   });
   device.policy = runtime;
   await runtime.start({

@@ -1,39 +1,52 @@
 /**
  * The device policies at run time: the pure model of `../policy/` with a real clock, its state
  * persisted in the state directory after every change, the gate every request passes, the events
- * the model's changes cause (LED_CHANGED, DEVICE_RESET, PERIMETER_EVENT), the per-connection
- * perimeter latches and waits, the reboot that ends an SCM fatal code, and the simulation inputs
- * (breach, readings, power, another host) that only the emulator's owner reaches.
+ * the model's changes cause (LED_CHANGED, DEVICE_RESET, PERIMETER_EVENT, TAP_EVENT), the
+ * per-connection perimeter and tap latches and waits, the supervised-boot check at host boots,
+ * the busy window of a reset, and the reboot that ends an SCM fatal code. Simulation inputs are
+ * functions over the runtime (simulation.ts).
  *
  * @packageDocumentation
  */
-import { Event, ResetReason, type StatusName } from '../../protocol/constants.generated.js';
-import { encodeEvent } from '../../protocol/payload_codec.js';
+import { performance } from 'node:perf_hooks';
+import { ResetReason, type StatusName } from '../../protocol/constants.generated.js';
 import { systemRandom } from '../crypto/index.js';
-import { DeviceFault } from '../fault.js';
 import type { ModelName } from '../models.js';
 import {
   createPolicy,
   fatalRebootAt,
-  ledView,
+  hasQuirk,
+  isPolicyQuirk,
   perimeterEventsAfter,
   policyErrorStatus,
   reboot,
   refusal,
+  tapsAfter,
+  type BootCheck,
   type HostIdentity,
   type PerimeterEventRecord,
   type Policy,
+  type PolicyState,
   type PolicyVariant,
+  type TapRecord,
   type WipeTarget,
 } from '../policy/index.js';
 import type { DeviceStore } from '../store/index.js';
+import { changeEvents, markChange, resetEvent } from './change_events.js';
 import { hostIdentity } from './host_identity.js';
+import { LatchedWaits } from './latched_waits.js';
 import { loadPolicyState, savePolicyState, type LoadedPolicyState } from './persist.js';
 
 /** Store setting that records that a policy file was written for this device. */
 const SETTING_POLICY_PERSISTED = 'policy.persisted';
-/** WAIT_PERIMETER_EVENT's "no limit". */
-const WAIT_FOREVER = 0xffff_ffff;
+/** How long the device is busy after SET_PERIMETER_EVENT_ACTION with quirk #99 (ms). */
+export const PERIMETER_RESET_BUSY_MS = 10_000;
+/** Resets at which the host boots, so supervised boot checks the manifest. */
+const HOST_BOOTS: ReadonlySet<ResetReason> = new Set<ResetReason>([
+  ResetReason.POWER_ON,
+  ResetReason.HOST_REBOOT,
+  ResetReason.SIMULATED,
+]);
 
 /** Options of {@link PolicyRuntime.open}. */
 export interface PolicyRuntimeOptions {
@@ -45,8 +58,16 @@ export interface PolicyRuntimeOptions {
    * name. null: no host service (the device does not bind).
    */
   host?: string | null;
-  /** Variant choices (EDU, quirks); used for a device fresh from the factory only. */
+  /** Variant choices (EDU, temperature); used for a device fresh from the factory only. */
   variant?: Partial<PolicyVariant>;
+  /** Firmware quirks to reproduce (quirks.ts names); applied at every start. Default none. */
+  quirks?: readonly string[];
+  /** How long a reset keeps the device busy (ERR_BUSY), in ms; default 0. */
+  resetMs?: number;
+  /** The boot partition directory (supervised boot). */
+  bootDir?: string;
+  /** Checks the supervised-boot manifest against the boot files (at host boots). */
+  bootCheck?: (state: PolicyState) => Promise<BootCheck>;
   /** Clock in ms since the epoch; default Date.now. */
   now?: () => number;
 }
@@ -67,6 +88,8 @@ export interface PolicyOutcome {
   wiped?: readonly WipeTarget[];
   /** The device reset (DEVICE_RESET is sent with the reason of `state.resets.last`). */
   reset?: boolean;
+  /** The reset keeps the device busy this long (ms); default the runtime's `resetMs`. */
+  busyMs?: number;
 }
 
 /** Options of {@link PolicyRuntime.apply}. */
@@ -87,10 +110,6 @@ function isWipeList(value: unknown): value is readonly WipeTarget[] {
   return Array.isArray(value);
 }
 
-function ledKey(policy: Policy): string {
-  return JSON.stringify(ledView(policy.state));
-}
-
 /** The policy model of one running device. */
 export class PolicyRuntime {
   readonly policy: Policy;
@@ -104,9 +123,15 @@ export class PolicyRuntime {
   #bootWipes: readonly WipeTarget[];
   #saved = '';
   #saving: Promise<void> = Promise.resolve();
-  /** Per connection: the last perimeter event seq its latch has seen. */
-  readonly #cursors = new Map<number, number>();
-  readonly #perimeterWaiters = new Set<() => void>();
+  readonly #perimeterWaits: LatchedWaits<PerimeterEventRecord>;
+  readonly #tapWaits: LatchedWaits<TapRecord>;
+  readonly #resetMs: number;
+  /** The boot partition directory supervised boot reads (undefined: none). */
+  readonly bootDir: string | undefined;
+  readonly #bootCheck: ((state: PolicyState) => Promise<BootCheck>) | undefined;
+  /** Monotonic time (performance.now) until which a reset keeps the device busy. */
+  #busyUntil = 0;
+  #busyTimer: NodeJS.Timeout | undefined;
   #fatalTimer: NodeJS.Timeout | undefined;
   #fatalAt: number | undefined;
   #closed = false;
@@ -117,6 +142,7 @@ export class PolicyRuntime {
     store: DeviceStore,
     host: HostIdentity | null,
     bootWipes: readonly WipeTarget[],
+    options: PolicyRuntimeOptions,
   ) {
     this.policy = policy;
     this.origin = loaded.origin;
@@ -124,6 +150,21 @@ export class PolicyRuntime {
     this.#dir = store.dir;
     this.#host = host;
     this.#bootWipes = bootWipes;
+    this.#resetMs = options.resetMs ?? 0;
+    this.bootDir = options.bootDir;
+    this.#bootCheck = options.bootCheck;
+    const state = policy.state;
+    this.#perimeterWaits = new LatchedWaits(
+      {
+        after: (cursor) => perimeterEventsAfter(state, cursor),
+        last: () => state.perimeter.nextSeq - 1,
+      },
+      'perimeter event',
+    );
+    this.#tapWaits = new LatchedWaits(
+      { after: (cursor) => tapsAfter(state, cursor), last: () => state.accel.nextSeq - 1 },
+      'tap',
+    );
   }
 
   /**
@@ -138,16 +179,29 @@ export class PolicyRuntime {
    */
   static async open(options: PolicyRuntimeOptions): Promise<PolicyRuntime> {
     const { store } = options;
+    const quirks = [...(options.quirks ?? [])];
+    const unknown = quirks.find((q) => !isPolicyQuirk(q));
+    if (unknown !== undefined) throw new RangeError(`unknown firmware quirk '${unknown}'`);
+    const resetMs = options.resetMs ?? 0;
+    if (!Number.isInteger(resetMs) || resetMs < 0 || resetMs > 600_000) {
+      throw new RangeError('resetMs must be an integer in 0..600000');
+    }
     const expected = store.getSetting(SETTING_POLICY_PERSISTED) !== undefined;
     const loaded = await loadPolicyState(store.dir, options.model, expected);
     if (loaded.origin === 'fresh' && options.variant) {
       Object.assign(loaded.state.variant, options.variant);
     }
+    loaded.state.variant.quirks = quirks;
     const env = { now: options.now ?? Date.now, random: systemRandom };
     const policy = createPolicy(loaded.state, env);
     const host = await hostIdentity(store.dir, options.host, systemRandom);
-    const boot = reboot(policy, { host, reason: ResetReason.POWER_ON });
-    const runtime = new PolicyRuntime(policy, loaded, store, host, boot.wiped);
+    const bootCheck = await options.bootCheck?.(policy.state);
+    const boot = reboot(policy, {
+      host,
+      reason: ResetReason.POWER_ON,
+      ...(bootCheck === undefined ? {} : { bootCheck }),
+    });
+    const runtime = new PolicyRuntime(policy, loaded, store, host, boot.wiped, options);
     await runtime.#save();
     if (!expected) await store.putSetting(SETTING_POLICY_PERSISTED, Uint8Array.of(1));
     return runtime;
@@ -167,6 +221,7 @@ export class PolicyRuntime {
    * `security` for commands the catalogue marks so, else the device-wide checks only.
    */
   gate(security: boolean): StatusName | undefined {
+    if (this.#busyUntil > performance.now()) return 'ERR_BUSY';
     const code = refusal(this.policy.state, security ? 'security' : 'device');
     return code === undefined ? undefined : policyErrorStatus[code];
   }
@@ -181,73 +236,71 @@ export class PolicyRuntime {
     options: ApplyOptions = {},
   ): Promise<void> {
     const policy = this.policy;
-    const ledBefore = ledKey(policy);
-    const seqBefore = policy.state.perimeter.nextSeq;
+    const before = markChange(policy);
     const result = fn(policy);
     const outcome: PolicyOutcome = isWipeList(result) ? { wiped: result } : (result ?? {});
     if (outcome.wiped && outcome.wiped.length > 0) await this.#hooks.wipe(outcome.wiped);
-    const events: [number, Uint8Array][] = [];
-    const last = policy.state.resets.last;
-    if (outcome.reset === true && last !== null) {
-      events.push([
-        Event.DEVICE_RESET,
-        encodeEvent(Event.DEVICE_RESET, { reason: last.reason, timestamp: last.at >>> 0 }),
-      ]);
-    }
-    if (options.ledCommand === true || ledKey(policy) !== ledBefore) {
-      const v = ledView(policy.state);
-      events.push([
-        Event.LED_CHANGED,
-        encodeEvent(Event.LED_CHANGED, {
-          mode: v.mode,
-          on_ms: v.onMs,
-          off_ms: v.offMs,
-          num_flashes: v.numFlashes,
-          pattern: v.pattern,
-          fatal_main: v.fatalMain,
-          fatal_sub: v.fatalSub,
-        }),
-      ]);
-    }
-    const fresh = policy.state.perimeter.events.filter((e) => e.seq >= seqBefore);
-    for (const e of fresh) {
-      events.push([
-        Event.PERIMETER_EVENT,
-        encodeEvent(Event.PERIMETER_EVENT, {
-          channel: e.channel,
-          timestamp: e.timestamp >>> 0,
-          actions: e.actions,
-        }),
-      ]);
-    }
+    const changes = changeEvents(policy, before, options.ledCommand === true);
+    const reset = outcome.reset === true ? resetEvent(policy) : undefined;
     await this.#save();
+    const busyMs = outcome.reset === true ? (outcome.busyMs ?? this.#resetMs) : 0;
     const deliver = (): void => {
       if (outcome.reset === true) this.#hooks.reset();
-      for (const [event, payload] of events) this.#hooks.event(event, payload);
-      if (fresh.length > 0) for (const wake of [...this.#perimeterWaiters]) wake();
+      if (reset !== undefined) this.#afterBusy(busyMs, reset[0], reset[1]);
+      for (const [event, payload] of changes.events) this.#hooks.event(event, payload);
+      if (changes.perimeter) this.#perimeterWaits.wake();
+      if (changes.taps) this.#tapWaits.wake();
       this.#scheduleFatal();
     };
     if (options.afterAnswer === true) setImmediate(deliver);
     else deliver();
   }
 
-  /** Resets the device (DEVICE_RESET); `host` presents another host, null none. */
-  reset(reason: ResetReason, host?: HostIdentity | null): Promise<void> {
+  /**
+   * Resets the device (DEVICE_RESET); `host` presents another host, null none. A host boot
+   * (power-on, host reboot, simulated) checks the supervised-boot manifest first.
+   */
+  async reset(
+    reason: ResetReason,
+    host?: HostIdentity | null,
+    options: { busyMs?: number; afterAnswer?: boolean } = {},
+  ): Promise<void> {
     if (host !== undefined) this.#host = host;
-    return this.apply((p) => ({
-      wiped: reboot(p, { reason, ...(host === undefined ? {} : { host }) }).wiped,
-      reset: true,
-    }));
+    const bootCheck = HOST_BOOTS.has(reason)
+      ? await this.#bootCheck?.(this.policy.state)
+      : undefined;
+    await this.apply(
+      (p) => ({
+        wiped: reboot(p, {
+          reason,
+          ...(host === undefined ? {} : { host }),
+          ...(bootCheck === undefined ? {} : { bootCheck }),
+        }).wiped,
+        reset: true,
+        ...(options.busyMs === undefined ? {} : { busyMs: options.busyMs }),
+      }),
+      { afterAnswer: options.afterAnswer === true },
+    );
   }
 
-  /** A connection completed HELLO: its perimeter latch starts empty. */
+  /**
+   * SET_PERIMETER_EVENT_ACTION's side effect on firmware with quirk #99: the device resets
+   * after answering and stays busy for {@link PERIMETER_RESET_BUSY_MS}.
+   */
+  resetsOnPerimeterAction(): boolean {
+    return hasQuirk(this.policy.state, 'perimeter-action-resets');
+  }
+
+  /** A connection completed HELLO: its perimeter and tap latches start empty. */
   attach(connectionId: number): void {
-    this.#cursors.set(connectionId, this.policy.state.perimeter.nextSeq - 1);
+    this.#perimeterWaits.attach(connectionId);
+    this.#tapWaits.attach(connectionId);
   }
 
   /** A connection closed. */
   detach(connectionId: number): void {
-    this.#cursors.delete(connectionId);
+    this.#perimeterWaits.detach(connectionId);
+    this.#tapWaits.detach(connectionId);
   }
 
   /**
@@ -262,54 +315,45 @@ export class PolicyRuntime {
     timeoutMs: number,
     signal: AbortSignal,
   ): PerimeterEventRecord | Promise<PerimeterEventRecord> {
-    const take = (): PerimeterEventRecord | undefined => {
-      const state = this.policy.state;
-      const cursor = this.#cursors.get(connectionId) ?? 0;
-      const [next] = perimeterEventsAfter(state, cursor);
-      if (next !== undefined) this.#cursors.set(connectionId, state.perimeter.nextSeq - 1);
-      return next;
-    };
-    if (!this.#cursors.has(connectionId)) this.attach(connectionId);
-    const now = take();
-    if (now !== undefined) return now;
-    if (timeoutMs === 0) throw new DeviceFault('ERR_TIMEOUT', 'no perimeter event');
-    return new Promise<PerimeterEventRecord>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const end = (): void => {
-        this.#perimeterWaiters.delete(wake);
-        if (timer !== undefined) clearTimeout(timer);
-        signal.removeEventListener('abort', abort);
-      };
-      const wake = (): void => {
-        const event = take();
-        if (event === undefined) return;
-        end();
-        resolve(event);
-      };
-      const abort = (): void => {
-        end();
-        reject(new DeviceFault('ERR_CANCELLED', 'wait cancelled'));
-      };
-      if (signal.aborted) {
-        abort();
-        return;
-      }
-      this.#perimeterWaiters.add(wake);
-      signal.addEventListener('abort', abort, { once: true });
-      if (timeoutMs !== WAIT_FOREVER) {
-        timer = setTimeout(() => {
-          end();
-          reject(new DeviceFault('ERR_TIMEOUT', `no perimeter event in ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-    });
+    return this.#perimeterWaits.wait(connectionId, timeoutMs, signal);
+  }
+
+  /**
+   * WAIT_FOR_TAP for one connection, latched like {@link waitPerimeterEvent}.
+   *
+   * @throws DeviceFault `ERR_TIMEOUT` when the time runs out, `ERR_CANCELLED` when aborted.
+   */
+  waitForTap(
+    connectionId: number,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): TapRecord | Promise<TapRecord> {
+    return this.#tapWaits.wait(connectionId, timeoutMs, signal);
+  }
+
+  /** Sends `event` once a reset's busy window of `ms` has passed (at once for 0). */
+  #afterBusy(ms: number, event: number, payload: Uint8Array): void {
+    if (ms <= 0) {
+      this.#hooks.event(event, payload);
+      return;
+    }
+    this.#busyUntil = Math.max(this.#busyUntil, performance.now() + ms);
+    if (this.#busyTimer !== undefined) clearTimeout(this.#busyTimer);
+    const timer = setTimeout(() => {
+      this.#busyTimer = undefined;
+      if (!this.#closed) this.#hooks.event(event, payload);
+    }, ms);
+    timer.unref();
+    this.#busyTimer = timer;
   }
 
   /** Stops the timers and waits for the last save. */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#fatalTimer !== undefined) clearTimeout(this.#fatalTimer);
+    if (this.#busyTimer !== undefined) clearTimeout(this.#busyTimer);
     this.#fatalTimer = undefined;
+    this.#busyTimer = undefined;
     await this.#saving.catch(() => undefined);
   }
 

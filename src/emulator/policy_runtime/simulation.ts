@@ -14,8 +14,12 @@ import {
   openPerimeterLoop,
   setBatteryReading,
   setCpuTempReading,
+  setAccelReading,
   setHostComms,
   setSupplyStable,
+  simulateTap as tapModel,
+  type TapInput,
+  type TapRecord,
 } from '../policy/index.js';
 import { hostIdentity } from './host_identity.js';
 import type { PolicyRuntime } from './runtime.js';
@@ -69,6 +73,36 @@ export function simulateSupply(runtime: PolicyRuntime, stable: boolean): Promise
 export function simulateHostComms(runtime: PolicyRuntime, ok: boolean): Promise<void> {
   return runtime.apply((p) => {
     setHostComms(p, ok);
+    return undefined;
+  });
+}
+
+/**
+ * Something taps the device: detected (TAP_EVENT, waits complete) when the axis' sensitivity
+ * lets it through.
+ *
+ * @example
+ * ```ts
+ * const tap = await simulateTap(device.policy, { axis: AccelAxis.Z, direction: -1, forceG: 3 });
+ * ```
+ * @returns The tap, or null when it went undetected.
+ */
+export async function simulateTap(
+  runtime: PolicyRuntime,
+  input: TapInput,
+): Promise<TapRecord | null> {
+  let tap: TapRecord | null = null;
+  await runtime.apply((p) => {
+    tap = tapModel(p, input);
+    return undefined;
+  });
+  return tap;
+}
+
+/** A new accelerometer reading (x, y, z in g). */
+export function simulateAcceleration(runtime: PolicyRuntime, g: readonly number[]): Promise<void> {
+  return runtime.apply((p) => {
+    setAccelReading(p, g);
     return undefined;
   });
 }

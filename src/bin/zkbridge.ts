@@ -18,6 +18,8 @@ async function usage(): Promise<string> {
 
 commands:
   emulator run|start|stop|status   run an emulated device in the foreground or background ('zkbridge emulator help')
+  emulator tamper|loop|battery|temp|power|comms|cut-lock-tab|reboot|move-host|tap|accel|led|sim-status
+                       simulate the world around the emulated device, and show its LED (emulator only)
   demo [--model M]     the end-to-end demo on an embedded emulator (default hsm6): device key,
                        CSR, local CA, mTLS from Node with the HSM key, JWT, pkcs11-tool listing
   selfcheck [--json]   check the checksums and frame codec on every backend, with timings

@@ -39,7 +39,10 @@ options of run and start:
   --socket PATH      Unix socket (default: $ZKBRIDGE_SOCKET or $XDG_RUNTIME_DIR/zkbridge/device.sock)
   --tcp PORT         also serve TCP on 127.0.0.1 (0 = any free port)
   --key-slots N      size of the generated key store (default 512; raise for scale tests)
-  --firmware V       firmware version to report
+  --firmware V       firmware version to report (e.g. 01.02.02release, 00.00.51beta)
+  --quirks Q         reproduce known issues of that firmware: all, or names (docs/firmware.md)
+  --reset-ms N       a reset keeps the device busy (ERR_BUSY) for N ms (default 0)
+  --boot-dir DIR     boot partition for supervised boot (default: <state dir>/boot)
 
 options of run for a parent that embeds it as a private child process:
   --stdin-lifeline   stop when standard input closes (the parent has gone)
@@ -60,6 +63,9 @@ const RUN_OPTIONS = {
   tcp: { type: 'string' },
   'key-slots': { type: 'string' },
   firmware: { type: 'string' },
+  quirks: { type: 'string' },
+  'reset-ms': { type: 'string' },
+  'boot-dir': { type: 'string' },
 } as const;
 
 /** Options for a parent that embeds the emulator as its private child process. */
@@ -97,10 +103,15 @@ function runSettings(values: {
   tcp?: string | undefined;
   'key-slots'?: string | undefined;
   firmware?: string | undefined;
+  quirks?: string | undefined;
+  'reset-ms'?: string | undefined;
+  'boot-dir'?: string | undefined;
 }): RunSettings {
   const model = modelName(values.model);
   const generatedMax = integer(values['key-slots'], '--key-slots', 1_000_000);
   const port = integer(values.tcp, '--tcp', 65535);
+  const resetMs = integer(values['reset-ms'], '--reset-ms', 600_000);
+  const quirks = quirkList(values.quirks);
   return {
     model,
     stateDir: values.state ?? defaultStateDir(model),
@@ -108,7 +119,21 @@ function runSettings(values: {
     ...(port === undefined ? {} : { port }),
     ...(generatedMax === undefined ? {} : { generatedMax }),
     ...(values.firmware === undefined ? {} : { firmware: values.firmware }),
+    ...(quirks === undefined ? {} : { quirks }),
+    ...(resetMs === undefined ? {} : { resetMs }),
+    ...(values['boot-dir'] === undefined ? {} : { bootDir: resolve(values['boot-dir']) }),
   };
+}
+
+/** `--quirks all` or a comma-separated list of quirk names. */
+function quirkList(value: string | undefined): 'all' | string[] | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'all') return 'all';
+  const names = value.split(',').map((n) => n.trim());
+  if (names.some((n) => !/^[a-z0-9-]+$/u.test(n))) {
+    throw new UsageError(`--quirks takes 'all' or comma-separated quirk names (got '${value}')`);
+  }
+  return names;
 }
 
 /** How an embedding parent ties the service's life to its own. */
@@ -126,6 +151,9 @@ async function run(settings: RunSettings, embedding: Embedding): Promise<number>
     stateDir: settings.stateDir,
     ...(settings.generatedMax === undefined ? {} : { generatedMax: settings.generatedMax }),
     ...(settings.firmware === undefined ? {} : { firmware: settings.firmware }),
+    ...(settings.quirks === undefined ? {} : { quirks: settings.quirks }),
+    ...(settings.resetMs === undefined ? {} : { resetMs: settings.resetMs }),
+    ...(settings.bootDir === undefined ? {} : { bootDir: settings.bootDir }),
   });
   let server: DeviceServer;
   let control: ControlServer | undefined;

@@ -21,7 +21,7 @@ export const CONTROL_HELP = `simulation (through the control socket <socket>.con
   cut-lock-tab                 Zymkey4: the lock tab is cut
   reboot [--reason R]          the host reboots (DEVICE_RESET); R: host (default), power, simulated
   move-host <fingerprint>      reboots on another host (--none: without a host service)
-  tap <axis><sign> [force]     a tap on x, y or z, e.g. z- or x+ 3 (force in g, default 2)
+  tap <axis><sign> [force]     a tap on x, y or z, e.g. z- or x+ 1.5 (force in g, default 3)
   accel <x> <y> <z>            an accelerometer reading in g (flat and still: 0 0 1)
   led [--seconds N]            the LED pattern and its timeline (█ on, · off, per 100 ms)
   sim-status                   binding, LED, perimeter, monitors and power as the emulator sees them
@@ -37,7 +37,7 @@ const OPTIONS = {
 } as const;
 
 /** Default force of `tap`, in g. */
-const DEFAULT_TAP_G = 2;
+const DEFAULT_TAP_G = 3;
 
 /** Commands this module runs. */
 export const CONTROL_COMMANDS: ReadonlySet<string> = new Set([

@@ -26,6 +26,12 @@ export interface RunSettings {
   port?: number;
   generatedMax?: number;
   firmware?: string;
+  /** Known issues of the firmware to reproduce: 'all' or quirk names. */
+  quirks?: 'all' | string[];
+  /** How long a reset keeps the device busy, ms. */
+  resetMs?: number;
+  /** The boot partition supervised boot signs and checks. */
+  bootDir?: string;
 }
 
 /** Where a background emulator is found. */
@@ -152,6 +158,11 @@ function runArguments(s: RunSettings): string[] {
     ...(s.port === undefined ? [] : [`--tcp=${s.port}`]),
     ...(s.generatedMax === undefined ? [] : [`--key-slots=${s.generatedMax}`]),
     ...(s.firmware === undefined ? [] : [`--firmware=${s.firmware}`]),
+    ...(s.quirks === undefined
+      ? []
+      : [`--quirks=${s.quirks === 'all' ? 'all' : s.quirks.join(',')}`]),
+    ...(s.resetMs === undefined ? [] : [`--reset-ms=${s.resetMs}`]),
+    ...(s.bootDir === undefined ? [] : [`--boot-dir=${s.bootDir}`]),
   ];
 }
 

@@ -44,6 +44,7 @@ import { policyPerimeterHandlers } from './handlers/policy_perimeter.js';
 import { policySupervisedBootHandlers } from './handlers/policy_supervised_boot.js';
 import type { Handler } from './handlers/types.js';
 import { commandAvailability, modelSpec, type ModelName, type ModelOptions } from './models.js';
+import { resolveQuirks, type QuirkRequest } from './firmware_profile.js';
 import { PolicyError, policyErrorStatus } from './policy/index.js';
 import { openPolicy, type PolicyOptions } from './policy_runtime/device_hooks.js';
 import type { PolicyRuntime } from './policy_runtime/runtime.js';
@@ -86,10 +87,15 @@ const IMPLEMENTED_FEATURES =
   Feature.EMULATED;
 
 /** Options of {@link EmulatedDevice.open}. */
-export interface EmulatorOptions extends ModelOptions, PolicyOptions {
+export interface EmulatorOptions extends ModelOptions, Omit<PolicyOptions, 'policyQuirks'> {
   model: ModelName;
   /** State directory (created owner-only when missing). */
   stateDir: string;
+  /**
+   * Known issues of the chosen firmware to reproduce (docs/firmware.md): `'all'` or quirk names
+   * such as `'gen-keys-lost-on-reboot'`. Default none: the firmware reports its version only.
+   */
+  quirks?: QuirkRequest;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -140,11 +146,12 @@ export class EmulatedDevice implements DeviceEngine {
   /** Opens (or, on first start, provisions) the device in its state directory. */
   static async open(options: EmulatorOptions): Promise<EmulatedDevice> {
     const spec = modelSpec(options.model, options);
+    const policyQuirks = resolveQuirks(spec, options.quirks);
     const store = await DeviceStore.open(options.stateDir);
     try {
       const context = await DeviceContext.load(spec, store);
       const emulated = new EmulatedDevice(context);
-      await openPolicy(context, options, (event, payload) => {
+      await openPolicy(context, { ...options, policyQuirks }, (event, payload) => {
         emulated.#broadcast(event, payload);
       });
       return emulated;

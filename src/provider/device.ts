@@ -6,10 +6,12 @@
  */
 import { Command, Status } from '../protocol/constants.generated.js';
 import { decodeResponse, encodeRequest, type Payload } from '../protocol/payload_codec.js';
+import type { KnownIssue } from '../firmware/index.js';
 import { addressFromEnv, parseAddress, type DeviceAddress } from './address.js';
 import type { HelloInfo } from './connection.js';
 import { startEmbedded, type EmbeddedEmulator, type EmbeddedOptions } from './embedded.js';
 import { DeviceError } from './errors.js';
+import { checkFirmwareIssueOptions } from './firmware_issues.js';
 import { DeviceLink, type LinkOptions } from './link.js';
 import { keyTypeOf, type KeyTypeInput } from './key_types.js';
 
@@ -63,6 +65,7 @@ export class Device {
 
   /** Connects to the configured device (see {@link DeviceOptions.address}). */
   static async connect(options: DeviceOptions = {}): Promise<Device> {
+    checkFirmwareIssueOptions(options);
     const address =
       options.address === undefined
         ? addressFromEnv()
@@ -85,6 +88,19 @@ export class Device {
   /** Model, serial, firmware and limits reported at connection (the latest, after a reconnect). */
   get info(): HelloInfo {
     return this.#link.hello;
+  }
+
+  /**
+   * Known issues of the device's firmware (`zkbridge/firmware`), for the latest connection;
+   * empty when there are none or the firmware string does not parse. See docs/firmware.md.
+   *
+   * @example
+   * ```ts
+   * for (const issue of device.knownIssues) console.log(issue.id, issue.workaround);
+   * ```
+   */
+  get knownIssues(): readonly KnownIssue[] {
+    return this.#link.knownIssues;
   }
 
   /** True while the link to the device is up (it is re-established after a device restart). */

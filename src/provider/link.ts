@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KnownIssue } from '../firmware/index.js';
 import type { DeviceAddress } from './address.js';
 import {
   DeviceConnection,
@@ -18,6 +19,11 @@ import {
   type HelloInfo,
 } from './connection.js';
 import { DeviceError } from './errors.js';
+import {
+  checkFirmwareIssueOptions,
+  FirmwareIssueReporter,
+  type FirmwareIssueOptions,
+} from './firmware_issues.js';
 
 /** Backoff between reconnection attempts. */
 export interface ReconnectOptions {
@@ -28,7 +34,7 @@ export interface ReconnectOptions {
 }
 
 /** Options of {@link DeviceLink.open}. */
-export interface LinkOptions extends ConnectionOptions {
+export interface LinkOptions extends ConnectionOptions, FirmwareIssueOptions {
   /** Reconnect when the link is lost (default on); `false` makes a loss final. */
   reconnect?: ReconnectOptions | false;
 }
@@ -60,17 +66,20 @@ export class DeviceLink {
   #lastFailure: DeviceError | undefined;
   #closed: DeviceError | undefined;
   #reconnects = 0;
+  readonly #firmware: FirmwareIssueReporter;
 
   private constructor(address: DeviceAddress, options: LinkOptions, first: DeviceConnection) {
     this.#address = address;
     this.#options = options;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#hello = first.hello;
+    this.#firmware = new FirmwareIssueReporter(options);
     this.#adopt(first);
   }
 
   /** Connects once (no retry: a device that is not there now is an error now). */
   static async open(address: DeviceAddress, options: LinkOptions = {}): Promise<DeviceLink> {
+    checkFirmwareIssueOptions(options);
     return new DeviceLink(address, options, await DeviceConnection.open(address, options));
   }
 
@@ -82,6 +91,11 @@ export class DeviceLink {
   /** True while a connection is up. */
   get connected(): boolean {
     return this.#connection !== undefined;
+  }
+
+  /** Known issues of the current (or last) connection's firmware (`zkbridge/firmware`). */
+  get knownIssues(): readonly KnownIssue[] {
+    return this.#firmware.issues;
   }
 
   /** How many times the link has been re-established. */
@@ -126,6 +140,7 @@ export class DeviceLink {
   #adopt(connection: DeviceConnection): void {
     this.#connection = connection;
     this.#hello = connection.hello;
+    this.#firmware.connected(connection.hello);
     connection.onClose(() => {
       if (this.#connection !== connection) return;
       this.#connection = undefined;

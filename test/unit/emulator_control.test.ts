@@ -183,6 +183,14 @@ void test('bad requests get error answers and the emulator keeps serving', async
       `{"op":"move-host","fingerprint":"${'x'.repeat(300)}"}`,
       '{"op":"led","seconds":1000}',
       '{"op":"cut-lock-tab"}', // hsm6 has no lock tab: the model refuses
+      '{"op":"tap","axis":"w","direction":1,"force":2}',
+      '{"op":"tap","axis":"x","direction":0,"force":2}',
+      '{"op":"tap","axis":"x","direction":1,"force":100}',
+      '{"op":"tap","axis":"x","direction":1}',
+      '{"op":"accel","g":[0,1]}',
+      '{"op":"accel","g":[0,1,"2"]}',
+      '{"op":"accel","g":[0,1,17]}',
+      '{"op":"reboot","reason":"now"}',
     ];
     raw.write(`${bad.join('\n')}\n`);
     await raw.until(() => raw.lines.length === bad.length);
@@ -306,6 +314,18 @@ void test('CLI: emulator run serves the control socket; led, sim-status, tamper,
     assert.match(status.stdout, /binding: bound true/);
     assert.match(status.stdout, /perimeter 1: closed, breached true/);
     assert.match(status.stdout, /cpu temperature: -5 °C/);
+    assert.match(status.stdout, /accelerometer: 0 0 1 g, sensitivity 50 50 50 %, taps 0/);
+    assert.match(status.stdout, /supervised boot: policy 0, 0 file\(s\)/);
+    const tap = await cli('emulator', 'tap', 'z-', '3', '--socket', socket);
+    assert.equal(tap.code, 0, tap.stderr);
+    assert.match(tap.stdout, /ok: tap/);
+    const soft = await cli('emulator', 'tap', 'x+', '0.1', '--socket', socket);
+    assert.match(soft.stdout, /not detected/);
+    assert.equal((await cli('emulator', 'accel', '0', '-1', '0', '--socket', socket)).code, 0);
+    const moved = await cli('emulator', 'sim-status', '--socket', socket);
+    assert.match(moved.stdout, /accelerometer: 0 -1 0 g, sensitivity 50 50 50 %, taps 1/);
+    const power = await cli('emulator', 'reboot', '--reason', 'power', '--socket', socket);
+    assert.equal(power.code, 0, power.stderr);
     const json = await cli('emulator', 'sim-status', '--json', '--socket', socket);
     assert.equal((JSON.parse(json.stdout) as { ok: boolean }).ok, true);
 
@@ -317,6 +337,12 @@ void test('CLI: emulator run serves the control socket; led, sim-status, tamper,
         ['battery', 'x'],
         ['led', '--seconds', '0'],
         ['reboot', 'now'],
+        ['reboot', '--reason'],
+        ['tamper', '0', '--reason', 'host'],
+        ['tap', 'q+'],
+        ['tap', 'z'],
+        ['tap', 'z+', 'hard'],
+        ['accel', '0', '0'],
       ].map(async (args) => ({ args, r: await cli('emulator', ...args, '--socket', socket) })),
     );
     for (const { args, r } of usage) assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

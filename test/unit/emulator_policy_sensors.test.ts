@@ -36,9 +36,12 @@ import {
   simulateTap,
   tapThresholdG,
   tapsAfter,
+  type BootCheck,
   type BootFileEntry,
   type Policy,
 } from '../../src/emulator/policy/index.ts';
+import { resolveQuirks } from '../../src/emulator/firmware_profile.ts';
+import { modelSpec } from '../../src/emulator/models.ts';
 import { assertRefused, bootedPolicy, lock } from './fixtures/policy_env.ts';
 
 const entry = (path: string, slot = 15): BootFileEntry => ({
@@ -47,9 +50,9 @@ const entry = (path: string, slot = 15): BootFileEntry => ({
   digest: 'aa'.repeat(32),
   signature: 'bb'.repeat(64),
 });
-const FILE_FAILED = { status: 'file-failed', failed: ['config.txt'] } as const;
-const PROCESS_FAILED = { status: 'process-failed', failed: ['boot partition missing'] } as const;
-const OK = { status: 'ok', failed: [] } as const;
+const FILE_FAILED: BootCheck = { status: 'file-failed', failed: ['config.txt'] };
+const PROCESS_FAILED: BootCheck = { status: 'process-failed', failed: ['boot partition missing'] };
+const OK: BootCheck = { status: 'ok', failed: [] };
 
 function fatalCode(policy: Policy): [number, number, number] {
   const v = ledView(policy.state);
@@ -57,11 +60,11 @@ function fatalCode(policy: Policy): [number, number, number] {
   return [v.fatalMain, v.fatalSub, v.fatalRepeats];
 }
 
-describe('accelerometer and tap', () => {
-  void test('the threshold falls linearly from 8 g at 1 % to 0.25 g at 100 %; 0 % is off', () => {
+void describe('accelerometer and tap', () => {
+  void test('the threshold falls linearly from 4 g at 1 % to 0.25 g at 100 %; 0 % is off', () => {
     assert.equal(tapThresholdG(0), null);
     assert.equal(tapThresholdG(100), 0.25);
-    assert.ok(Math.abs((tapThresholdG(1) ?? 0) - 8) < 1e-9);
+    assert.ok(Math.abs((tapThresholdG(1) ?? 0) - 4) < 1e-9);
     assert.ok((tapThresholdG(50) ?? 0) > (tapThresholdG(75) ?? 0));
   });
 
@@ -70,20 +73,29 @@ describe('accelerometer and tap', () => {
     setTapSensitivity(policy, AccelAxis.ALL, 80);
     setTapSensitivity(policy, AccelAxis.Y, 0);
     assert.deepEqual(policy.state.accel.sensitivity, [80, 0, 80]);
-    assertRefused(() => setTapSensitivity(policy, AccelAxis.X, 100.5), 'ERR_OUT_OF_RANGE');
-    assertRefused(() => setTapSensitivity(policy, AccelAxis.X, -1), 'ERR_OUT_OF_RANGE');
-    assertRefused(() => setTapSensitivity(policy, AccelAxis.X, Number.NaN), 'ERR_INVALID_ARG');
-    assertRefused(() => setTapSensitivity(policy, 4, 50), 'ERR_INVALID_ARG');
+    assertRefused(() => {
+      setTapSensitivity(policy, AccelAxis.X, 100.5);
+    }, 'ERR_OUT_OF_RANGE');
+    assertRefused(() => {
+      setTapSensitivity(policy, AccelAxis.X, -1);
+    }, 'ERR_OUT_OF_RANGE');
+    assertRefused(() => {
+      setTapSensitivity(policy, AccelAxis.X, Number.NaN);
+    }, 'ERR_INVALID_ARG');
+    assertRefused(() => {
+      setTapSensitivity(policy, 4, 50);
+    }, 'ERR_INVALID_ARG');
     assert.deepEqual(policy.state.accel.sensitivity, [80, 0, 80], 'refusals change nothing');
   });
 
   void test('a tap is detected when strong enough for its axis; it sets the last directions', () => {
-    const { policy, advance } = bootedPolicy('hsm6');
+    const tp = bootedPolicy('hsm6');
+    const policy = tp.policy;
     setTapSensitivity(policy, AccelAxis.ALL, 100);
     setTapSensitivity(policy, AccelAxis.X, 0);
     assert.equal(simulateTap(policy, { axis: AccelAxis.X, direction: 1, forceG: 15 }), null);
     assert.equal(simulateTap(policy, { axis: AccelAxis.Z, direction: -1, forceG: 0.2 }), null);
-    advance(5);
+    tp.advance(5);
     const tap = simulateTap(policy, { axis: AccelAxis.Z, direction: -1, forceG: 2 });
     assert.ok(tap);
     assert.deepEqual(tap.dirs, [0, 0, -1]);
@@ -120,8 +132,12 @@ describe('accelerometer and tap', () => {
       getAccelerometerData(policy).map((a) => a.g),
       [0.5, -0.25, 0.8],
     );
-    assertRefused(() => setAccelReading(policy, [0, 0]), 'ERR_INVALID_ARG');
-    assertRefused(() => setAccelReading(policy, [0, 0, 40]), 'ERR_OUT_OF_RANGE');
+    assertRefused(() => {
+      setAccelReading(policy, [0, 0]);
+    }, 'ERR_INVALID_ARG');
+    assertRefused(() => {
+      setAccelReading(policy, [0, 0, 40]);
+    }, 'ERR_OUT_OF_RANGE');
     setBatteryVoltageAction(policy, ThresholdAction.SLEEP);
     setBatteryReading(policy, 2.0);
     assert.equal(haltReason(policy.state), 'battery-sleep');
@@ -130,7 +146,7 @@ describe('accelerometer and tap', () => {
   });
 });
 
-describe('digital perimeter tuning', () => {
+void describe('digital perimeter tuning', () => {
   void test('the three settings, their bounds, and the models that have them', () => {
     const { policy } = bootedPolicy('scm');
     setDigitalPerimeterLpPeriod(policy, 250_000);
@@ -142,20 +158,32 @@ describe('digital perimeter tuning', () => {
       minDelayNs: 1_000,
       maxDelayNs: 1_000,
     });
-    assertRefused(() => setDigitalPerimeterLpPeriod(policy, 0), 'ERR_OUT_OF_RANGE');
-    assertRefused(() => setDigitalPerimeterLpPeriod(policy, 10_000_001), 'ERR_OUT_OF_RANGE');
-    assertRefused(() => setDigitalPerimeterLpMaxBits(policy, 33), 'ERR_OUT_OF_RANGE');
-    assertRefused(() => setDigitalPerimeterDelays(policy, 2_000, 1_999), 'ERR_OUT_OF_RANGE');
-    assertRefused(() => setDigitalPerimeterDelays(policy, 0, 1_000_001), 'ERR_OUT_OF_RANGE');
+    assertRefused(() => {
+      setDigitalPerimeterLpPeriod(policy, 0);
+    }, 'ERR_OUT_OF_RANGE');
+    assertRefused(() => {
+      setDigitalPerimeterLpPeriod(policy, 10_000_001);
+    }, 'ERR_OUT_OF_RANGE');
+    assertRefused(() => {
+      setDigitalPerimeterLpMaxBits(policy, 33);
+    }, 'ERR_OUT_OF_RANGE');
+    assertRefused(() => {
+      setDigitalPerimeterDelays(policy, 2_000, 1_999);
+    }, 'ERR_OUT_OF_RANGE');
+    assertRefused(() => {
+      setDigitalPerimeterDelays(policy, 0, 1_000_001);
+    }, 'ERR_OUT_OF_RANGE');
     assert.equal(policy.state.digitalPerimeter.minDelayNs, 1_000, 'both or neither change');
     lock(policy);
     setDigitalPerimeterLpMaxBits(policy, 4); // production mode does not freeze it
     const zk = bootedPolicy('zymkey4').policy;
-    assertRefused(() => setDigitalPerimeterLpPeriod(zk, 1000), 'ERR_UNSUPPORTED_MODEL');
+    assertRefused(() => {
+      setDigitalPerimeterLpPeriod(zk, 1000);
+    }, 'ERR_UNSUPPORTED_MODEL');
   });
 });
 
-describe('supervised boot', () => {
+void describe('supervised boot', () => {
   void test('paths are relative to /boot and stay inside it', () => {
     assert.equal(normalizeBootPath('overlays/vc4-kms-v3d.dtbo'), 'overlays/vc4-kms-v3d.dtbo');
     for (const bad of [
@@ -182,15 +210,15 @@ describe('supervised boot', () => {
     addOrUpdateBootFile(policy, { ...entry('config.txt', 14), digest: 'cc'.repeat(32) });
     assert.deepEqual(bootManifest(policy), ['config.txt', 'cmdline.txt']);
     assert.equal(policy.state.supervisedBoot.files[0]?.slot, 14);
-    assertRefused(
-      () => addOrUpdateBootFile(policy, entry('x.bin', 16)),
-      'ERR_SUPBOOT_SLOT_INVALID',
-    );
-    assertRefused(
-      () => addOrUpdateBootFile(policy, entry('x.bin', -1)),
-      'ERR_SUPBOOT_SLOT_INVALID',
-    );
-    assertRefused(() => removeBootFile(policy, 'x.bin'), 'ERR_SUPBOOT_NOT_IN_MANIFEST');
+    assertRefused(() => {
+      addOrUpdateBootFile(policy, entry('x.bin', 16));
+    }, 'ERR_SUPBOOT_SLOT_INVALID');
+    assertRefused(() => {
+      addOrUpdateBootFile(policy, entry('x.bin', -1));
+    }, 'ERR_SUPBOOT_SLOT_INVALID');
+    assertRefused(() => {
+      removeBootFile(policy, 'x.bin');
+    }, 'ERR_SUPBOOT_NOT_IN_MANIFEST');
     removeBootFile(policy, 'config.txt');
     assert.deepEqual(bootManifest(policy), ['cmdline.txt']);
     const name = (i: number): string => `f${String(i).padStart(3, '0')}-${'n'.repeat(90)}`;
@@ -257,18 +285,18 @@ describe('supervised boot', () => {
 
   void test('policy argument checks, EDU variant, and quirk #126', () => {
     const { policy } = bootedPolicy('scm');
-    assertRefused(() => setSupervisedBootPolicy(policy, 3), 'ERR_INVALID_ARG');
+    assertRefused(() => {
+      setSupervisedBootPolicy(policy, 3);
+    }, 'ERR_INVALID_ARG');
     const edu = bootedPolicy('scm', { noSelfDestruct: true }).policy;
-    assertRefused(
-      () => setSupervisedBootPolicy(edu, SupbootPolicy.DESTROY),
-      'ERR_UNSUPPORTED_MODEL',
-    );
+    assertRefused(() => {
+      setSupervisedBootPolicy(edu, SupbootPolicy.DESTROY);
+    }, 'ERR_UNSUPPORTED_MODEL');
     setSupervisedBootPolicy(edu, SupbootPolicy.HOLD_RESET);
     const old = bootedPolicy('scm', { quirks: ['supboot-policy-unimplemented'] }).policy;
-    assertRefused(
-      () => setSupervisedBootPolicy(old, SupbootPolicy.NO_ACTION),
-      'ERR_SUPBOOT_POLICY_UNSUPPORTED',
-    );
+    assertRefused(() => {
+      setSupervisedBootPolicy(old, SupbootPolicy.NO_ACTION);
+    }, 'ERR_SUPBOOT_POLICY_UNSUPPORTED');
     addOrUpdateBootFile(old, entry('config.txt'));
     applyBootCheck(old, FILE_FAILED);
     assert.deepEqual(fatalCode(old), [4, 2, 3], 'developer mode: 4-2');
@@ -292,7 +320,7 @@ describe('supervised boot', () => {
   });
 });
 
-describe('firmware quirks of the model', () => {
+void describe('firmware quirks of the model', () => {
   void test('#159: generated key pairs are lost at host, power and fatal reboots only', () => {
     const { policy } = bootedPolicy('scm', { quirks: ['gen-keys-lost-on-reboot'] });
     for (const reason of [
@@ -324,5 +352,30 @@ describe('firmware quirks of the model', () => {
     setBatteryVoltageThreshold(early, 2.9);
     const checked = bootedPolicy('scm').policy;
     assertRefused(() => setBatteryVoltageThreshold(checked, 2.9), 'ERR_THRESHOLD_RANGE');
+  });
+});
+
+void describe('firmware profiles of the emulator', () => {
+  void test('quirks must be known issues of the firmware that the emulator reproduces', () => {
+    const alpha = modelSpec('scm', { firmware: '00.00.40alpha' });
+    assert.deepEqual(resolveQuirks(alpha, 'all'), [
+      'battery-threshold-unchecked',
+      'manifest-separator-lost',
+      'perimeter-action-resets',
+      'supboot-policy-unimplemented',
+      'led-alpha-codes',
+    ]);
+    assert.deepEqual(resolveQuirks(alpha, undefined), []);
+    assert.throws(() => resolveQuirks(alpha, ['seed-removal-timeout']), /does not reproduce/);
+    assert.throws(
+      () => resolveQuirks(alpha, ['gen-keys-lost-on-reboot']),
+      /has no known issue 'gen-keys-lost-on-reboot'/,
+    );
+    assert.deepEqual(resolveQuirks(modelSpec('scm'), 'all'), ['gen-keys-lost-on-reboot']);
+    assert.deepEqual(resolveQuirks(modelSpec('hsm6'), 'all'), []);
+    assert.throws(
+      () => resolveQuirks(modelSpec('hsm6', { firmware: 'banana' }), undefined),
+      /banana/,
+    );
   });
 });

@@ -4,7 +4,8 @@
  *
  * The vendor says only that 0 % turns detection off and 100 % is the most sensitive. This model
  * makes the threshold linear: a tap of force F g on an axis is detected when the axis is on and
- * F >= {@link tapThresholdG}(sensitivity), from 8 g at 1 % down to 0.25 g at 100 % (docs).
+ * F >= {@link tapThresholdG}(sensitivity), from 4 g at 1 % down to 0.25 g at 100 % (about 2.1 g at
+ * the factory's 50 %; a knuckle tap is a few g).
  *
  * @packageDocumentation
  */
@@ -44,7 +45,7 @@ function finite(value: number, name: string): void {
  */
 export function tapThresholdG(percent: number): number | null {
   if (percent <= 0) return null;
-  return 0.25 + ((100 - percent) / 99) * 7.75;
+  return 0.25 + ((100 - percent) / 99) * 3.75;
 }
 
 /**

@@ -17,7 +17,9 @@ export type HaltReason =
   'fatal-code' | 'battery-sleep' | 'temperature-hold' | 'supervised-boot-hold';
 
 /**
- * Whether the battery reads below its threshold (a removed battery reads 0 V).
+ * Whether the battery reads below its threshold (a removed battery reads 0 V). Readings and
+ * thresholds are compared as the device holds them, in single precision (the protocol's f32):
+ * a threshold set to 2.4 and a reading of 2.4 are equal, not "low".
  *
  * @example
  * ```ts
@@ -26,11 +28,12 @@ export type HaltReason =
  * ```
  */
 export function batteryLow(state: PolicyState): boolean {
-  return state.battery.volts < state.battery.threshold;
+  return Math.fround(state.battery.volts) < Math.fround(state.battery.threshold);
 }
 
 /**
- * Which temperature bound the CPU is past, if any.
+ * Which temperature bound the CPU is past, if any (compared in single precision, as
+ * {@link batteryLow}).
  *
  * @example
  * ```ts
@@ -40,8 +43,9 @@ export function batteryLow(state: PolicyState): boolean {
  */
 export function temperatureExcursion(state: PolicyState): 'low' | 'high' | null {
   const t = state.temperature;
-  if (t.celsius < t.low) return 'low';
-  if (t.celsius > t.high) return 'high';
+  const c = Math.fround(t.celsius);
+  if (c < Math.fround(t.low)) return 'low';
+  if (c > Math.fround(t.high)) return 'high';
   return null;
 }
 

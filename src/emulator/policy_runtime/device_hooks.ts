@@ -20,7 +20,10 @@ export interface PolicyOptions {
   host?: string | null;
   /** Variant of a device fresh from the factory (EDU, production temperature behaviour). */
   policyVariant?: Partial<PolicyVariant>;
-  /** Firmware quirks to reproduce, by name (src/emulator/policy/quirks.ts). Default none. */
+  /**
+   * Firmware quirks to reproduce, by name (src/emulator/policy/quirks.ts), already checked
+   * against the firmware (EmulatedDevice.open resolves its `quirks` option to this). Default none.
+   */
   policyQuirks?: readonly string[];
   /** How long a reset keeps the device busy (ERR_BUSY), in ms. Default 0. */
   resetMs?: number;
@@ -71,9 +74,13 @@ export async function openPolicy(
 }
 
 /**
- * Self-destruct: destroys `targets` for good. Secret bytes held in memory are overwritten with
- * zeros, the records are removed from the store, and the store is compacted at once so that its
- * files are rewritten without them (the journal that still held them starts afresh).
+ * Self-destruct: destroys `targets` for good. The records are removed from the store (whose
+ * committed copy zeroes their bytes in memory once each removal is durable), secret bytes held
+ * elsewhere in memory are overwritten with zeros, and the store is compacted at once: the new
+ * snapshot and journal are durable before the old files, which still hold the removed records,
+ * are overwritten with zeros in place and dropped (`DeviceStore.compact`, crash-safe: an
+ * interrupted erase is finished at the next open). Bytes are zeroed only after their removal is
+ * durable, so that no snapshot can ever capture a zeroed key that is still live.
  */
 export async function wipeKeyMaterial(
   device: DeviceContext,
@@ -90,8 +97,11 @@ export async function wipeKeyMaterial(
   );
   if (own.length > 0) {
     const slots = own.map((k) => k.slot);
-    for (const k of own) k.privateKey.fill(0);
-    await store.removeKeys(slots);
+    try {
+      await store.removeKeys(slots);
+    } finally {
+      for (const k of own) k.privateKey.fill(0);
+    }
     for (const slot of slots) device.slotFreed(slot);
   }
   if (t.has('ephemeral-key') && device.ephemeral) {
@@ -102,10 +112,13 @@ export async function wipeKeyMaterial(
     for (const f of [...store.foreignKeys()]) await store.removeForeign(f.slot);
   }
   if (t.has('data-lock-keys')) {
-    device.lockSecrets.deviceSecret.fill(0);
-    device.lockSecrets.signingKey.fill(0);
-    for (const name of LOCK_SETTINGS) {
-      if (store.getSetting(name)) await store.deleteSetting(name);
+    try {
+      for (const name of LOCK_SETTINGS) {
+        if (store.getSetting(name)) await store.deleteSetting(name);
+      }
+    } finally {
+      device.lockSecrets.deviceSecret.fill(0);
+      device.lockSecrets.signingKey.fill(0);
     }
   }
   if (t.has('token-store') && store.token) {

@@ -48,17 +48,21 @@ export const policyPerimeterHandlers: HandlerTable = new Map<number, Handler>([
   ],
   [
     Command.SET_DIGITAL_PERIMETER_LP_PERIOD,
-    tuning(['lp_period_us'], (p, v) => setDigitalPerimeterLpPeriod(p, v ?? 0)),
+    tuning(['lp_period_us'], (p, v) => {
+      setDigitalPerimeterLpPeriod(p, v ?? 0);
+    }),
   ],
   [
     Command.SET_DIGITAL_PERIMETER_LP_MAX_BITS,
-    tuning(['max_num_bits'], (p, v) => setDigitalPerimeterLpMaxBits(p, v ?? 0)),
+    tuning(['max_num_bits'], (p, v) => {
+      setDigitalPerimeterLpMaxBits(p, v ?? 0);
+    }),
   ],
   [
     Command.SET_DIGITAL_PERIMETER_DELAYS,
-    tuning(['min_delay_ns', 'max_delay_ns'], (p, lo, hi) =>
-      setDigitalPerimeterDelays(p, lo ?? 0, hi ?? 0),
-    ),
+    tuning(['min_delay_ns', 'max_delay_ns'], (p, lo, hi) => {
+      setDigitalPerimeterDelays(p, lo ?? 0, hi ?? 0);
+    }),
   ],
   [
     Command.WAIT_PERIMETER_EVENT,

@@ -8,4 +8,5 @@
  */
 export * as native from './native/index.js';
 export * as protocol from './protocol/index.js';
+export * as firmware from './firmware/index.js';
 export * as provider from './provider/index.js';

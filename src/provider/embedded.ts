@@ -19,6 +19,10 @@ export interface EmbeddedOptions {
   stateDir?: string;
   /** Size of the generated key store. */
   keySlots?: number;
+  /** Firmware version to report, e.g. `'00.00.51beta'` (docs/firmware.md). */
+  firmware?: string;
+  /** Known issues of that firmware to reproduce: `'all'` or quirk names. */
+  quirks?: 'all' | readonly string[];
 }
 
 /** A running embedded emulator. */
@@ -52,6 +56,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     '--socket',
     socketPath,
     ...(options.keySlots === undefined ? [] : ['--key-slots', String(options.keySlots)]),
+    ...(options.firmware === undefined ? [] : ['--firmware', options.firmware]),
+    ...(options.quirks === undefined
+      ? []
+      : ['--quirks', options.quirks === 'all' ? 'all' : options.quirks.join(',')]),
     // The child lives as long as this process: it stops when our end of its stdin closes
     // (however this process ends) and then deletes its private directory.
     '--stdin-lifeline',

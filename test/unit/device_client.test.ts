@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { Device, DeviceError, parseAddress } from '../../src/provider/index.ts';
+import { Command } from '../../src/protocol/constants.generated.ts';
 
 void test('addresses parse; bad ones are refused clearly', () => {
   assert.deepEqual(parseAddress('unix:/run/x.sock'), { kind: 'unix', path: '/run/x.sock' });
@@ -55,5 +56,28 @@ void test('an unreachable device fails with ERR_DEVICE_UNREACHABLE', async () =>
   await assert.rejects(
     Device.connect({ address: 'unix:/nonexistent/zkbridge.sock' }),
     (e: unknown) => e instanceof DeviceError && e.code === 'ERR_DEVICE_UNREACHABLE',
+  );
+});
+
+void test('embedded emulator: firmware and quirks; a bad firmware string fails to start', async () => {
+  const issues: string[] = [];
+  const device = await Device.connect({
+    address: 'emulator',
+    emulator: { model: 'scm', firmware: '00.00.40alpha', quirks: 'all' },
+    onFirmwareIssues: (list) => {
+      issues.push(...list.map((i) => i.id));
+    },
+  });
+  try {
+    assert.equal(device.info.firmware, '00.00.40alpha');
+    assert.ok(issues.includes('zymbit#93'), issues.join(' '));
+    // Quirk #93 reproduced: 2.9 V is accepted (the contract says below 2.5 V).
+    await device.call(Command.SET_BATTERY_VOLTAGE_THRESHOLD, { volts: 2.9 });
+  } finally {
+    await device.close();
+  }
+  await assert.rejects(
+    Device.connect({ address: 'emulator', emulator: { model: 'hsm6', firmware: 'banana' } }),
+    /banana/,
   );
 });

@@ -25,6 +25,11 @@ export interface SlotKey {
 const SETTING_SERIAL = 'device.serial';
 const SETTING_LOCK_DEVICE = 'lock.device_secret';
 const SETTING_LOCK_SIGNING = 'lock.signing_key';
+/**
+ * Set by self-destruct: the device's keys are gone for good, so a restart must not provision
+ * factory keys or lock secrets again.
+ */
+export const SETTING_DESTROYED = 'device.destroyed';
 
 /**
  * The "shared" (vendor cloud) lock key is the same on every device, so data locked with it on
@@ -124,7 +129,8 @@ export class DeviceContext {
    * number and the device secrets (durably, before the device serves anything).
    */
   static async load(spec: ModelSpec, store: DeviceStore): Promise<DeviceContext> {
-    for (const factory of spec.factorySlots) {
+    const destroyed = store.getSetting(SETTING_DESTROYED) !== undefined;
+    for (const factory of destroyed ? [] : spec.factorySlots) {
       const existing = store.getKey(factory.slot);
       if (existing && existing.type === factory.type) continue;
       const pair = generateKeyPair(factory.type);
@@ -138,12 +144,18 @@ export class DeviceContext {
     const serial = await ensureSetting(store, SETTING_SERIAL, () =>
       new TextEncoder().encode(`ZKB${Buffer.from(systemRandom(5)).toString('hex').toUpperCase()}`),
     );
-    const deviceSecret = await ensureSetting(store, SETTING_LOCK_DEVICE, () => systemRandom(32));
-    const signingKey = await ensureSetting(
-      store,
-      SETTING_LOCK_SIGNING,
-      () => generateKeyPair(KeyType.P256).privateKey,
-    );
+    // A destroyed device has no lock secrets any more; zeros stand in (nothing reaches them: the
+    // policy gate refuses every security command).
+    const deviceSecret = destroyed
+      ? new Uint8Array(32)
+      : await ensureSetting(store, SETTING_LOCK_DEVICE, () => systemRandom(32));
+    const signingKey = destroyed
+      ? new Uint8Array(32)
+      : await ensureSetting(
+          store,
+          SETTING_LOCK_SIGNING,
+          () => generateKeyPair(KeyType.P256).privateKey,
+        );
     const generation = await StoreGeneration.start(store);
     return new DeviceContext(
       spec,

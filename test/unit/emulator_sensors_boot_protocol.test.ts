@@ -287,7 +287,7 @@ void test('quirk #126: no policy call, and a production failure self-destructs',
 });
 
 void test('a reset keeps the device busy (ERR_BUSY) until DEVICE_RESET', async () => {
-  await withTestbed({ model: 'hsm6', resetMs: 300 }, async (_bed, client) => {
+  await withTestbed({ model: 'hsm6', resetMs: 1500 }, async (_bed, client) => {
     const answer = await client.call(Command.SET_I2C_ADDRESS, { address: 0x31 });
     expectStatus(answer, 'OK');
     assert.equal(answer.out['reset'], true);

@@ -288,12 +288,13 @@ void test('SET_EVENT_MASK keeps only the events the device sends; with STORE off
     await responses(log, 'b', [maskId]);
     const answer = log.find((e) => e.connection === 'b' && e.requestId === maskId);
     assert.equal(answer?.status, Status.OK);
-    // Every event but TAP (no accelerometer yet): STORE, and the policy events (issue 7).
-    const sent = EventMask.STORE | EventMask.LED | EventMask.RESET | EventMask.PERIMETER;
+    // Every event: STORE, and the policy events (issue 7), TAP included.
+    const sent =
+      EventMask.STORE | EventMask.LED | EventMask.RESET | EventMask.PERIMETER | EventMask.TAP;
     assert.deepEqual([...(answer?.payload ?? [])], [0, 0, 0, sent]);
     const off = b.send(Command.SET_EVENT_MASK, { mask: EventMask.TAP });
     await responses(log, 'b', [off]);
-    assert.deepEqual([...(log.at(-1)?.payload ?? [])], [0, 0, 0, 0]);
+    assert.deepEqual([...(log.at(-1)?.payload ?? [])], [0, 0, 0, EventMask.TAP]);
     log.length = 0;
 
     const gen = a.send(Command.GEN_KEY_PAIR, { key_type: KeyType.P256 });

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import type { DeviceContext } from '../device_context.js';
+import { SETTING_DESTROYED, type DeviceContext } from '../device_context.js';
 import type { PolicyVariant, WipeTarget } from '../policy/index.js';
 import { bootDirFor, checkBootFiles } from './boot_files.js';
 import { PolicyRuntime } from './runtime.js';
@@ -93,8 +93,12 @@ export async function wipeKeyMaterial(
       ? t.has('factory-keys')
       : k.origin === 'wallet'
         ? t.has('wallets') || t.has('generated-keys')
-        : t.has('generated-keys'),
+        : t.has('generated-keys') || t.has('generated-pairs'),
   );
+  if (t.has('factory-keys')) {
+    // Self-destruct: recorded first, so that a restart never provisions new factory keys.
+    await store.putSetting(SETTING_DESTROYED, Uint8Array.of(1));
+  }
   if (own.length > 0) {
     const slots = own.map((k) => k.slot);
     try {

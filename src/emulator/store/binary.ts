@@ -25,6 +25,7 @@ export class Writer {
     if (this.pos + n > this.#buf.length) {
       const next = pooled(Math.max(this.#buf.length * 2, this.pos + n));
       next.set(this.#buf.subarray(0, this.pos));
+      this.#buf.fill(0, 0, this.pos); // the outgrown copy may hold key bytes: leave none behind
       this.#buf = next;
     }
     return this.#buf;

@@ -3,7 +3,8 @@
  *
  * Files (layout in format.ts): `journal.bin` (append-only, checksummed, sequenced records),
  * `snapshot.bin` (the whole state up to a sequence), `lock` (owner pid); all 0600, the directory
- * 0700 when the store creates it.
+ * 0700 when the store creates it. During a compaction, also `*.tmp` (being written) and
+ * `*.erase` (replaced files held until overwritten).
  *
  * Durability: a mutation resolves only after its record was written and `fdatasync`ed. Queued
  * mutations are written in call order, several per write + sync (group commit).
@@ -16,12 +17,12 @@
  * snapshot holds exactly the records up to its sequence. Per record, an `onDurable` callback runs
  * in commit order, before the record's promise resolves.
  *
- * Compaction writes `snapshot.bin.tmp`, fsyncs it, renames it over `snapshot.bin`, fsyncs the
- * directory, then writes `journal.bin.tmp` (header only, continuing from the snapshot's
- * sequence), fsyncs it, renames it over `journal.bin` and fsyncs the directory. A crash at any
- * point leaves either the old snapshot with the old journal, or the new snapshot with the old
- * journal (whose records up to the snapshot's sequence are skipped on load: never applied
- * twice), or the new snapshot with the new journal. Leftover `.tmp` files are deleted on open.
+ * Compaction (compaction.ts) writes the committed state as a new snapshot, starts a fresh
+ * journal from its sequence, and overwrites the replaced files with zeros before it drops them
+ * (erase.ts), each step durable before the next; any crash leaves a loadable pair of files, and
+ * whatever was to be erased is erased at the next open. Byte arrays of records the committed
+ * state drops (removed keys, replaced settings and verifiers, removed objects) are zeroed once
+ * the change is durable.
  *
  * Open-time recovery (torn journal tail, interrupted compaction) and what counts as corruption
  * are described in load.ts.
@@ -32,23 +33,15 @@
  *
  * @packageDocumentation
  */
-import { type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StoreError, ioError } from './errors.js';
-import { ensureDir, fsyncDir, replaceFile, writeAll } from './files.js';
-import {
-  HEADER_SIZE,
-  JOURNAL_FILE,
-  SNAPSHOT_FILE,
-  encodeHeader,
-  encodeSnapshot,
-  frameRecord,
-  recordOp,
-  sealRecord,
-} from './format.js';
+import { Compaction, compactionSettings, type CompactionSettings } from './compaction.js';
+import { appendRecords, type DataFiles } from './data_files.js';
+import { ensureDir } from './files.js';
+import { JOURNAL_FILE, frameRecord, recordOp } from './format.js';
 import { CommitQueue, type PendingRecord } from './commit_queue.js';
-import { loadState } from './load.js';
+import { loadState, type Loaded } from './load.js';
 import { DirLock } from './lock.js';
 import type { StoreOptions, StoreStats } from './options.js';
 import { RecordKind, type ForeignKeyRecord, type KeyRecord, type Op } from './records.js';
@@ -81,57 +74,48 @@ export class DeviceStore {
   readonly dir: string;
   /** Staged: every submitted change (what reads see). */
   readonly #state: DeviceState;
-  /** Committed: durable changes only (what snapshots hold). */
+  /** Committed: durable changes only (what snapshots hold); zeroes the bytes it drops. */
   readonly #committed: DeviceState;
   readonly #lock: DirLock;
-  readonly #compactEvery: number;
-  readonly #compactRatio: number;
   readonly #loadMs: number;
   readonly #tornBytes: number;
-  #journal: FileHandle;
-  #journalBytes: number;
-  #journalRecords: number;
-  #snapshotBytes: number;
-  #lastSeq: number;
-  #compactions = 0;
+  readonly #files: DataFiles;
+  readonly #compaction: Compaction;
   #commits = 0;
-  #compactionError: string | undefined;
-  #retryCompactionAt = 0;
   readonly #queue = new CommitQueue(
     (batch, size) => this.#commit(batch, size),
-    () => this.#compactIfDue(),
+    () => (this.#failed === undefined ? this.#compaction.ifDue() : Promise.resolve()),
   );
   #failed: StoreError | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(init: {
-    dir: string;
-    state: DeviceState;
-    committed: DeviceState;
-    lock: DirLock;
-    journal: FileHandle;
-    journalBytes: number;
-    journalRecords: number;
-    snapshotBytes: number;
-    lastSeq: number;
-    compactEvery: number;
-    compactRatio: number;
-    loadMs: number;
-    tornBytes: number;
-  }) {
-    this.dir = init.dir;
-    this.#state = init.state;
-    this.#committed = init.committed;
-    this.#lock = init.lock;
-    this.#journal = init.journal;
-    this.#journalBytes = init.journalBytes;
-    this.#journalRecords = init.journalRecords;
-    this.#snapshotBytes = init.snapshotBytes;
-    this.#lastSeq = init.lastSeq;
-    this.#compactEvery = init.compactEvery;
-    this.#compactRatio = init.compactRatio;
-    this.#loadMs = init.loadMs;
-    this.#tornBytes = init.tornBytes;
+  private constructor(
+    dir: string,
+    loaded: Loaded,
+    lock: DirLock,
+    settings: CompactionSettings,
+    loadMs: number,
+  ) {
+    this.dir = dir;
+    this.#state = loaded.state;
+    this.#committed = loaded.committed;
+    this.#lock = lock;
+    this.#files = {
+      dir,
+      journal: loaded.journal,
+      journalBytes: loaded.journalBytes,
+      journalRecords: loaded.journalRecords,
+      snapshotBytes: loaded.snapshotBytes,
+      lastSeq: loaded.lastSeq,
+    };
+    this.#compaction = new Compaction(
+      this.#files,
+      loaded.committed,
+      settings,
+      (e) => (this.#failed = e),
+    );
+    this.#loadMs = loadMs;
+    this.#tornBytes = loaded.tornBytes;
   }
 
   /**
@@ -142,34 +126,30 @@ export class DeviceStore {
    */
   static async open(dir: string, options: StoreOptions = {}): Promise<DeviceStore> {
     const started = performance.now();
-    const compactEvery = options.compactEvery ?? 10_000;
-    const compactRatio = options.compactRatio ?? 0.25;
-    if (!Number.isSafeInteger(compactEvery) || compactEvery < 1) {
-      throw new RangeError('compactEvery must be a positive integer');
-    }
-    if (!(compactRatio >= 0)) throw new RangeError('compactRatio must be >= 0');
+    const settings = compactionSettings(options); // RangeError before anything is touched
     const abs = resolve(dir);
     await ensureDir(abs);
     const lock = await DirLock.acquire(abs);
+    let store: DeviceStore | undefined;
     try {
       const loaded = await loadState(abs);
-      return new DeviceStore({
-        ...loaded,
-        dir: abs,
-        lock,
-        compactEvery,
-        compactRatio,
-        loadMs: performance.now() - started,
-      });
+      store = new DeviceStore(abs, loaded, lock, settings, performance.now() - started);
+      // A compaction was cut short before it replaced the files it was to erase: finish it.
+      if (loaded.erasePending) await store.compact();
+      return store;
     } catch (e) {
-      await lock.release().catch(() => undefined);
+      if (store !== undefined) await store.close().catch(() => undefined);
+      else await lock.release().catch(() => undefined);
       throw e;
     }
   }
 
   // --- reads ---------------------------------------------------------------------------------
 
-  /** The key in `slot`, if any. */
+  /**
+   * The key in `slot`, if any. Its private key and extra bytes are zeroed once a removal or
+   * replacement of the key is durable: use them before the next change.
+   */
   getKey(slot: number): KeyRecord | undefined {
     return this.#state.keys.get(slot);
   }
@@ -199,7 +179,10 @@ export class DeviceStore {
     return this.#state.foreign.values();
   }
 
-  /** A durable setting (policies, device secrets...). Do not modify the bytes returned. */
+  /**
+   * A durable setting (policies, device secrets...). Do not modify the bytes returned; they are
+   * zeroed once a deletion or replacement of the setting is durable.
+   */
   getSetting(name: string): Uint8Array | undefined {
     return this.#state.settings.get(name);
   }
@@ -242,19 +225,19 @@ export class DeviceStore {
   /** Current figures. */
   get stats(): StoreStats {
     return {
-      records: this.#journalRecords,
-      lastSeq: this.#lastSeq,
+      records: this.#files.journalRecords,
+      lastSeq: this.#files.lastSeq,
       loadMs: this.#loadMs,
       keys: this.#state.keys.size,
       foreignKeys: this.#state.foreign.size,
       settings: this.#state.settings.size,
       objects: this.#state.objects.size,
-      journalBytes: this.#journalBytes,
-      snapshotBytes: this.#snapshotBytes,
-      compactions: this.#compactions,
+      journalBytes: this.#files.journalBytes,
+      snapshotBytes: this.#files.snapshotBytes,
+      compactions: this.#compaction.count,
       commits: this.#commits,
       tornBytesDropped: this.#tornBytes,
-      lastCompactionError: this.#compactionError,
+      lastCompactionError: this.#compaction.lastError,
     };
   }
 
@@ -318,15 +301,27 @@ export class DeviceStore {
     await this.#submit({ kind: RecordKind.RemoveObject, handle }, options);
   }
 
-  /** Compacts now (after the mutations already queued). */
+  /**
+   * Compacts now (after the mutations already queued), and erases: the old journal and snapshot
+   * are overwritten with zeros in place before they are dropped (steps and crash windows in
+   * compaction.ts). Once it resolves, the store's files hold no record that is not part of the
+   * current state, such as a key removed before the call; automatic compactions do the same.
+   *
+   * @throws StoreError `ERR_STORAGE_IO`: the old files may not be erased yet (the next
+   *   compaction or open erases them); the state itself is intact unless the store refuses
+   *   further mutations.
+   */
   compact(): Promise<void> {
-    return this.#task(() => this.#compactNow());
+    return this.#task(async () => {
+      if (this.#failed !== undefined) throw this.#failed;
+      await this.#compaction.now();
+    });
   }
 
   /** Waits for queued mutations, then closes the files and releases the lock. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= this.#task(async () => {
-      await this.#journal.close().catch(() => undefined);
+      await this.#files.journal.close().catch(() => undefined);
       await this.#lock.release();
     }, true);
     return this.#closing;
@@ -371,54 +366,19 @@ export class DeviceStore {
     return this.#queue.runTask(run);
   }
 
-  async #compactIfDue(): Promise<void> {
-    if (!this.#compactionDue()) return;
-    try {
-      await this.#compactNow();
-      this.#compactionError = undefined;
-    } catch (e) {
-      // The journal still holds everything; retry after another compactEvery records.
-      this.#compactionError = e instanceof Error ? e.message : String(e);
-      this.#retryCompactionAt = this.#journalRecords + this.#compactEvery;
-    }
-  }
-
-  #compactionDue(): boolean {
-    return (
-      this.#failed === undefined &&
-      this.#journalRecords >= Math.max(this.#compactEvery, this.#retryCompactionAt) &&
-      this.#journalBytes - HEADER_SIZE >= this.#snapshotBytes * this.#compactRatio
-    );
-  }
-
   async #commit(batch: PendingRecord[], size: number): Promise<void> {
     if (this.#failed !== undefined) {
       for (const p of batch) p.reject(this.#failed);
       return;
     }
-    let seq = this.#lastSeq;
-    for (const p of batch) sealRecord(p.bytes, ++seq);
-    let data = batch[0]?.bytes ?? new Uint8Array(0);
-    if (batch.length > 1) {
-      data = new Uint8Array(size);
-      let at = 0;
-      for (const p of batch) {
-        data.set(p.bytes, at);
-        at += p.bytes.length;
-      }
-    }
     try {
-      await writeAll(this.#journal, data, this.#journalBytes);
-      await this.#journal.datasync();
+      await appendRecords(this.#files, batch, size);
     } catch (e) {
       this.#failed = ioError(`appending to ${join(this.dir, JOURNAL_FILE)}`, e);
       for (const p of batch) p.reject(this.#failed);
       return;
     }
     this.#commits++;
-    this.#journalBytes += size;
-    this.#journalRecords += batch.length;
-    this.#lastSeq = seq;
     for (const p of batch) {
       try {
         this.#committed.apply(p.op);
@@ -433,43 +393,6 @@ export class DeviceStore {
       }
       p.onDurable?.();
       p.resolve(p.result);
-    }
-  }
-
-  async #compactNow(): Promise<void> {
-    if (this.#failed !== undefined) throw this.#failed;
-    const snapPath = join(this.dir, SNAPSHOT_FILE);
-    const journalPath = join(this.dir, JOURNAL_FILE);
-    const image = encodeSnapshot(this.#committed, this.#lastSeq);
-    try {
-      await (await replaceFile(snapPath, image)).close();
-      await fsyncDir(this.dir);
-    } catch (e) {
-      // The journal still holds every record: nothing is lost, compaction is retried later.
-      throw ioError(`writing ${snapPath}`, e, snapPath);
-    }
-    this.#snapshotBytes = image.length;
-    const header = encodeHeader('journal', this.#lastSeq, 0);
-    let fresh: FileHandle;
-    try {
-      fresh = await replaceFile(journalPath, header);
-    } catch (e) {
-      // The old journal is still in place and continues the new snapshot's sequence.
-      throw ioError(`resetting ${journalPath}`, e, journalPath);
-    }
-    const old = this.#journal;
-    this.#journal = fresh;
-    this.#journalBytes = header.length;
-    this.#journalRecords = 0;
-    this.#retryCompactionAt = 0;
-    this.#compactions++;
-    await old.close().catch(() => undefined);
-    try {
-      await fsyncDir(this.dir);
-    } catch (e) {
-      // Appending to a journal whose rename may not be durable could lose records on a crash.
-      this.#failed = ioError(`syncing ${this.dir}`, e, this.dir);
-      throw this.#failed;
     }
   }
 }

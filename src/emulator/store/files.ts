@@ -8,6 +8,9 @@ import { dirname } from 'node:path';
 import { ioError } from './errors.js';
 import { TMP_SUFFIX } from './format.js';
 
+/** Zeros are written in chunks of up to this size. */
+const ZERO_CHUNK = 1 << 20;
+
 /** fsyncs a directory, making renames and creations inside it durable. */
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
@@ -37,6 +40,23 @@ export async function writeAll(fh: FileHandle, data: Uint8Array, position: numbe
   }
 }
 
+/**
+ * Overwrites the first `length` bytes of an open file with zeros and `fdatasync`s them (the same
+ * blocks, as far as the file system overwrites in place: see erase.ts).
+ *
+ * @example
+ * ```ts
+ * await overwriteWithZeros(fh, (await fh.stat()).size);
+ * ```
+ */
+export async function overwriteWithZeros(fh: FileHandle, length: number): Promise<void> {
+  const zeros = new Uint8Array(Math.min(length, ZERO_CHUNK));
+  for (let at = 0; at < length; at += zeros.length) {
+    await writeAll(fh, zeros.subarray(0, Math.min(zeros.length, length - at)), at);
+  }
+  await fh.datasync();
+}
+
 /** The file's bytes, or undefined when it does not exist. */
 export async function readIfExists(path: string): Promise<Uint8Array | undefined> {
   try {
@@ -50,7 +70,9 @@ export async function readIfExists(path: string): Promise<Uint8Array | undefined
 
 /**
  * Writes `data` to `path + .tmp`, fsyncs it and renames it over `path`, returning the open
- * handle (read/write) of the new file. The caller fsyncs the directory to make the rename durable.
+ * handle (read/write) of the new file. The caller fsyncs the directory to make the rename durable
+ * (and holds the file it replaces for erasing first: erase.ts). On failure the temporary file is
+ * overwritten with zeros before it is removed.
  */
 export async function replaceFile(path: string, data: Uint8Array): Promise<FileHandle> {
   const tmp = path + TMP_SUFFIX;
@@ -61,6 +83,7 @@ export async function replaceFile(path: string, data: Uint8Array): Promise<FileH
     await rename(tmp, path);
     return fh;
   } catch (e) {
+    await overwriteWithZeros(fh, data.length).catch(() => undefined);
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw e;

@@ -30,6 +30,8 @@ export const JOURNAL_FILE = 'journal.bin';
 export const LOCK_FILE = 'lock';
 /** Suffix of files being written before their atomic rename. */
 export const TMP_SUFFIX = '.tmp';
+/** Suffix of a replaced data file held (hard link) until its bytes are overwritten (erase.ts). */
+export const ERASE_SUFFIX = '.erase';
 
 export const FORMAT_VERSION = 1;
 export const HEADER_SIZE = 24;
@@ -92,7 +94,11 @@ export function frameRecord(op: Op): Uint8Array {
   w.u64(0);
   encodeOp(w, op);
   const written = w.result();
-  const bytes = written.length === w.capacity ? written : written.slice();
+  let bytes = written;
+  if (written.length !== w.capacity) {
+    bytes = written.slice();
+    written.fill(0); // the record may hold key bytes: no stray copy in the buffer pool
+  }
   const len = bytes.length - RECORD_HEADER_SIZE;
   if (len - PAYLOAD_PREFIX > MAX_BODY) throw new RangeError('record too large');
   new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(0, len, true);

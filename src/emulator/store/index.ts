@@ -2,12 +2,13 @@
  * The emulator's durable device state: keys, foreign public keys, settings and the PKCS#11 token
  * in a state directory, with a checksummed journal, atomic snapshots and an exclusive directory
  * lock.
- * See device_store.ts for the crash-safety rules and format.ts / records.ts for the file format.
+ * See device_store.ts and compaction.ts for the crash-safety rules, erase.ts for how replaced
+ * files are overwritten, and format.ts / records.ts for the file format.
  *
  * @packageDocumentation
  */
 export { DeviceStore, type WriteOptions } from './device_store.js';
-export type { StoreOptions, StoreStats } from './options.js';
+export type { CompactionStep, StoreOptions, StoreStats } from './options.js';
 export {
   StoreError,
   type StoreErrorCode,

@@ -17,17 +17,24 @@
  * between the snapshot's rename and the journal's reset), records the snapshot already includes
  * are skipped, never applied twice, and the journal is rewritten to continue the snapshot.
  *
+ * Erasing (erase.ts, compaction.ts): first, leftover `.tmp` files and held `.erase` copies that
+ * are no longer the live files are overwritten with zeros and removed. A journal rewrite holds
+ * the old journal and erases it the same way once the new one is durable. A held name that is
+ * still the live file is reported as {@link Loaded.erasePending}: the store then compacts before
+ * it is used. Bytes of the files read that no state refers to (records skipped or dropped) are
+ * zeroed in memory.
+ *
  * @packageDocumentation
  */
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError, ioError } from './errors.js';
+import { erasePending, eraseReleased, holdForErase } from './erase.js';
 import { fsyncDir, readIfExists, replaceFile } from './files.js';
 import {
   HEADER_SIZE,
   JOURNAL_FILE,
   SNAPSHOT_FILE,
-  TMP_SUFFIX,
   decodeHeader,
   decodeSnapshot,
   encodeHeader,
@@ -49,20 +56,25 @@ export interface Loaded {
   snapshotBytes: number;
   lastSeq: number;
   tornBytes: number;
+  /** A compaction was interrupted before it replaced the files it was to erase: compact again. */
+  erasePending: boolean;
 }
 
 /** Loads the (locked) state directory `dir`, recovering as described above. */
 export async function loadState(dir: string): Promise<Loaded> {
   const snapPath = join(dir, SNAPSHOT_FILE);
   const journalPath = join(dir, JOURNAL_FILE);
+  let pending: boolean;
   try {
-    await rm(snapPath + TMP_SUFFIX, { force: true });
-    await rm(journalPath + TMP_SUFFIX, { force: true });
+    pending = await erasePending(dir);
+    await eraseReleased(dir);
   } catch (e) {
-    throw ioError(`cleaning ${dir}`, e, dir);
+    throw ioError(`erasing leftovers in ${dir}`, e, dir);
   }
   const state = new DeviceState();
-  const committed = new DeviceState();
+  // Only the committed copy zeroes the bytes that records stop referring to: here both copies
+  // share every record, and the staged one applies each op after it (see device_store.ts).
+  const committed = new DeviceState((bytes) => bytes.fill(0));
   const both: OpTarget = {
     apply(op) {
       committed.apply(op);
@@ -104,12 +116,19 @@ export async function loadState(dir: string): Promise<Loaded> {
       rewrite.set(encodeHeader('journal', snapSeq, 0), 0);
       rewrite.set(kept, HEADER_SIZE);
     }
+    // Skipped records and a torn tail: no state refers to those bytes.
+    jbuf.fill(0, HEADER_SIZE, scan.keepFrom);
+    jbuf.fill(0, scan.goodEnd);
   }
+  const journalBytes = rewrite?.length ?? jbuf?.length ?? 0;
   let journal: FileHandle;
   try {
     if (rewrite !== undefined) {
+      if (jbuf !== undefined) await holdForErase(dir, [JOURNAL_FILE]);
       journal = await replaceFile(journalPath, rewrite);
+      rewrite.fill(0);
       await fsyncDir(dir);
+      await eraseReleased(dir);
     } else {
       journal = await open(journalPath, 'r+');
     }
@@ -124,10 +143,11 @@ export async function loadState(dir: string): Promise<Loaded> {
     state,
     committed,
     journal,
-    journalBytes: rewrite?.length ?? jbuf?.length ?? 0,
+    journalBytes,
     journalRecords,
     snapshotBytes: snap?.length ?? 0,
     lastSeq,
     tornBytes,
+    erasePending: pending,
   };
 }

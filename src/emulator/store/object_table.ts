@@ -21,6 +21,12 @@ export class ObjectTable {
   #highHandle = 0;
   /** False once a handle was inserted below a larger one (only replays of odd journals). */
   #ordered = true;
+  readonly #discard: ((attrs: Uint8Array) => void) | undefined;
+
+  /** @param discard - receives the attrs of every object removed or replaced (to zero them). */
+  constructor(discard?: (attrs: Uint8Array) => void) {
+    this.#discard = discard;
+  }
 
   /** Number of objects. */
   get size(): number {
@@ -84,6 +90,7 @@ export class ObjectTable {
 
   /** Removes every object (the highest handle stays: handles are never reused). */
   clear(): void {
+    if (this.#discard !== undefined) for (const o of this.#objects.values()) this.#discard(o.attrs);
     this.#objects.clear();
     this.#byKeySlot.clear();
     this.#byForeignSlot.clear();
@@ -111,6 +118,7 @@ export class ObjectTable {
 
   #drop(old: ObjectRecord): void {
     this.#bytes -= old.attrs.length;
+    this.#discard?.(old.attrs);
     const index = this.#index(old);
     const set = index?.get(old.slot);
     if (index === undefined || set === undefined) return;

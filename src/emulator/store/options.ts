@@ -10,7 +10,20 @@ export interface StoreOptions {
   compactEvery?: number;
   /** ...and at least this fraction of the snapshot's size in bytes (default 0.25; 0: ignore). */
   compactRatio?: number;
+  /**
+   * Testing only: awaited after each step of a compaction (compaction.ts). An exception thrown
+   * there ends the compaction on the spot and leaves the files as a crash at that point would;
+   * close the store and open it again to see the recovery.
+   */
+  onCompactionStep?: (step: CompactionStep) => void | Promise<void>;
 }
+
+/**
+ * The durable steps of a compaction, in order: the old files are `held` for erasing, the new
+ * `snapshot` and then the fresh `journal` replace them, the old bytes are `overwritten` (the
+ * held names are removed next).
+ */
+export type CompactionStep = 'held' | 'snapshot' | 'journal' | 'overwritten';
 
 /** Figures about a {@link DeviceStore}. */
 export interface StoreStats {

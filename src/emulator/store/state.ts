@@ -8,6 +8,10 @@
  * occupied slot, also removes the objects bound to that slot, in the same step. A new key in a
  * reused slot number therefore never inherits an old binding, and no crash can separate the two.
  *
+ * A state made with a `discard` function hands it the byte arrays of every record it drops
+ * (private keys and extra data of removed or replaced keys, replaced or deleted setting values,
+ * replaced PIN verifiers, removed objects' attributes), so that the store can zero them.
+ *
  * @packageDocumentation
  */
 import { ObjectTable } from './object_table.js';
@@ -25,6 +29,7 @@ export interface OpTarget {
 
 /** The device state the store keeps and persists. */
 export class DeviceState implements OpTarget {
+  readonly #discard: ((bytes: Uint8Array) => void) | undefined;
   readonly keys = new Map<number, KeyRecord>();
   readonly foreign = new Map<number, ForeignKeyRecord>();
   readonly settings = new Map<string, Uint8Array>();
@@ -33,7 +38,18 @@ export class DeviceState implements OpTarget {
   /** The token's settings; undefined until the first token record. */
   token: TokenSettings | undefined;
   /** The token's objects. */
-  readonly objects = new ObjectTable();
+  readonly objects: ObjectTable;
+
+  /** @param discard - receives the bytes of each record dropped (see the module comment). */
+  constructor(discard?: (bytes: Uint8Array) => void) {
+    this.#discard = discard;
+    this.objects = new ObjectTable(discard);
+  }
+
+  #drop(...parts: (Uint8Array | undefined)[]): void {
+    if (this.#discard === undefined) return;
+    for (const b of parts) if (b !== undefined) this.#discard(b);
+  }
 
   #link(rec: KeyRecord): void {
     if (rec.parent === undefined) return;
@@ -59,6 +75,7 @@ export class DeviceState implements OpTarget {
     if (old !== undefined) {
       this.#unlink(old);
       if (!sameKey(old, rec)) this.objects.unbind(rec.slot, false);
+      if (old.privateKey !== rec.privateKey) this.#drop(old.privateKey, old.extra);
     }
     this.keys.set(rec.slot, rec);
     this.#link(rec);
@@ -91,6 +108,7 @@ export class DeviceState implements OpTarget {
         this.#unlink(rec);
         this.keys.delete(s);
         this.objects.unbind(s, false);
+        this.#drop(rec.privateKey, rec.extra);
         removed.push(s);
       }
     }
@@ -126,16 +144,25 @@ export class DeviceState implements OpTarget {
           if (rec !== undefined) this.keys.set(op.slot, { ...rec, exportDisabled: true });
         }
         return [];
-      case RecordKind.PutSetting:
+      case RecordKind.PutSetting: {
+        const old = this.settings.get(op.name);
         this.settings.set(op.name, op.value);
+        if (old !== op.value) this.#drop(old);
         return [];
+      }
       case RecordKind.DeleteSetting:
+        this.#drop(this.settings.get(op.name));
         this.settings.delete(op.name);
         return [];
-      case RecordKind.PutToken:
+      case RecordKind.PutToken: {
         if (op.wipeObjects) this.objects.clear();
+        const old = this.token;
         this.token = op.token;
+        if (old !== undefined && old.soVerifier !== op.token.soVerifier) {
+          this.#drop(old.soVerifier, old.userVerifier);
+        }
         return [];
+      }
       case RecordKind.SetPinTries:
         if (this.token !== undefined) {
           this.token =

@@ -72,17 +72,10 @@ const ledFatal = (main: number, sub: number): Payload => ({
 });
 const LED_DARK: Payload = { ...ledPattern(LedPattern.NONE), mode: LedMode.OFF };
 
-/** Events of one kind received after `from` entries of the client's log. */
-function eventsOf(client: RawClient, event: number, from = 0): Payload[] {
-  return client.received
-    .slice(from)
-    .flatMap((r) => (r.kind === 'event' && r.event === event ? [r.values] : []));
-}
-
 /** Waits for the `n`th LED_CHANGED after `from` and returns it. */
 async function nthLed(client: RawClient, from: number, n = 1): Promise<Payload | undefined> {
-  await client.until(() => eventsOf(client, Event.LED_CHANGED, from).length >= n);
-  return eventsOf(client, Event.LED_CHANGED, from)[n - 1];
+  await client.until(() => client.eventsOf(Event.LED_CHANGED, from).length >= n);
+  return client.eventsOf(Event.LED_CHANGED, from)[n - 1];
 }
 
 /** The P-256 public key in `slot`, as node:crypto sees it. */
@@ -111,7 +104,7 @@ async function signsWith(client: RawClient, key: KeyObject, slot = 0): Promise<v
  * SET_EVENT_MASK) answers.
  */
 async function expectHalted(bed: Testbed, client: RawClient): Promise<void> {
-  const leds = eventsOf(client, Event.LED_CHANGED).length;
+  const leds = client.eventsOf(Event.LED_CHANGED).length;
   for (const [command, fields] of [
     [Command.SIGN_DIGEST, DIGEST],
     [Command.GET_RANDOM, { num_bytes: 4 }],
@@ -135,7 +128,7 @@ async function expectHalted(bed: Testbed, client: RawClient): Promise<void> {
   expectStatus(await client.call(Command.SET_EVENT_MASK, { mask: 0x1f }), 'OK');
   const late = await bed.connect(); // HELLO
   expectStatus(await late.call(Command.GET_MODEL), 'ERR_DEVICE_HALTED', 'new connection');
-  assert.equal(eventsOf(client, Event.LED_CHANGED).length, leds, 'a refused LED_ON shows nothing');
+  assert.equal(client.eventsOf(Event.LED_CHANGED).length, leds, 'a refused LED_ON shows nothing');
   assert.equal(bed.device.policy.policy.state.binding.lockRequested, false, 'nothing changed');
 }
 
@@ -166,9 +159,9 @@ async function fatalReboot(
   at: number,
   led: Payload,
 ): Promise<void> {
-  await client.until(() => eventsOf(client, Event.DEVICE_RESET, from).length === 1, 3000);
-  assert.equal(eventsOf(client, Event.DEVICE_RESET, from)[0]?.['reason'], ResetReason.FATAL);
-  const stamp = eventsOf(client, Event.DEVICE_RESET, from)[0]?.['timestamp'] as number;
+  await client.until(() => client.eventsOf(Event.DEVICE_RESET, from).length === 1, 3000);
+  assert.equal(client.eventsOf(Event.DEVICE_RESET, from)[0]?.['reason'], ResetReason.FATAL);
+  const stamp = client.eventsOf(Event.DEVICE_RESET, from)[0]?.['timestamp'] as number;
   assert.ok(Math.abs(stamp - at / 1000) <= 1, `reset time ${stamp} vs ${at / 1000}`);
   assert.deepEqual(await nthLed(client, from), led);
   const after = client.received.slice(from);
@@ -202,7 +195,7 @@ void test('HSM6 developer mode, battery SLEEP: halted and dark while low; keys i
 
     await simulateBattery(bed.device.policy, 2.9);
     assert.deepEqual(await nthLed(client, mark, 2), ledPattern(LedPattern.DEVELOPER));
-    assert.equal(eventsOf(client, Event.DEVICE_RESET, mark).length, 0, 'waking is no reset');
+    assert.equal(client.eventsOf(Event.DEVICE_RESET, mark).length, 0, 'waking is no reset');
     const volts = (await client.call(Command.GET_BATTERY_VOLTAGE)).out['volts'] as number;
     assert.ok(Math.abs(volts - 2.9) < 1e-6);
     await signsWith(client, factory);
@@ -255,7 +248,7 @@ void test('SCM developer mode: a breach on a SELF_DESTRUCT channel shows 6/n, ha
     const woke = await waiting;
     expectStatus(woke, 'OK');
     assert.equal(woke.out['channel'], 0);
-    assert.deepEqual(eventsOf(client, Event.PERIMETER_EVENT, mark), [
+    assert.deepEqual(client.eventsOf(Event.PERIMETER_EVENT, mark), [
       { channel: 0, timestamp: woke.out['timestamp'], actions: BOTH },
     ]);
     await expectHalted(bed, client);
@@ -263,7 +256,7 @@ void test('SCM developer mode: a breach on a SELF_DESTRUCT channel shows 6/n, ha
     // A second channel: n is the aggregate, and the sequence starts afresh.
     const at = await startFatal(bed, clock, () => simulateBreach(bed.device.policy, 1));
     assert.deepEqual(await nthLed(client, mark, 2), ledFatal(6, 3));
-    assert.equal(eventsOf(client, Event.PERIMETER_EVENT, mark).length, 2);
+    assert.equal(client.eventsOf(Event.PERIMETER_EVENT, mark).length, 2);
     expectStatus(await client.call(Command.SIGN_DIGEST, DIGEST), 'ERR_DEVICE_HALTED');
     const boot = client.received.length;
     await fatalReboot(client, boot, at, ledPattern(LedPattern.DEVELOPER));
@@ -299,7 +292,7 @@ void test('SCM production: the same breach destroys the keys; failure code 5 for
     }
     expectStatus(await client.call(Command.GET_MODEL), 'OK', 'destroyed is not halted');
     expectStatus(await client.call(Command.GET_CPU_TEMP), 'OK');
-    assert.equal(eventsOf(client, Event.PERIMETER_EVENT, mark).length, 1);
+    assert.equal(client.eventsOf(Event.PERIMETER_EVENT, mark).length, 1);
     await simulateReboot(bed.device.policy);
     assert.deepEqual(await nthLed(client, mark, 2), ledFatal(5, 0), 'after a reboot too');
     assert.equal(bed.device.policy.policy.state.led.fatal, null, 'no reboot timer');
@@ -326,9 +319,7 @@ void test('brown-out: security commands ERR_BROWNOUT, device commands answer, th
     expectStatus(await client.call(Command.GET_MODEL), 'OK');
     const info = await client.call(Command.GET_BINDING_INFO);
     assert.deepEqual(info.out, { binding_locked: false, is_bound: true });
-    assert.deepEqual(eventsOf(client, Event.LED_CHANGED, mark), [
-      { ...LED_DARK, mode: LedMode.ON },
-    ]);
+    assert.deepEqual(client.eventsOf(Event.LED_CHANGED, mark), [{ ...LED_DARK, mode: LedMode.ON }]);
     // A halt outranks the brown-out.
     await batteryPolicy(client, 2.4, ThresholdAction.SLEEP);
     await simulateBattery(bed.device.policy, 1.0);

@@ -17,31 +17,24 @@ import {
   ResetReason,
 } from '../../src/protocol/constants.generated.ts';
 import { POLICY_FILE } from '../../src/emulator/policy_runtime/persist.ts';
-import { expectStatus, withTestbed, type RawClient } from './fixtures/token_device.ts';
+import { expectStatus, withTestbed } from './fixtures/token_device.ts';
 import { simulateBreach, simulateReboot } from '../../src/emulator/policy_runtime/simulation.ts';
 
 const DIGEST = { slot: 0, digest: new Uint8Array(32) };
-
-/** Events of one kind received after `from`. */
-function eventsOf(client: RawClient, event: number, from = 0): Record<string, unknown>[] {
-  return client.received
-    .slice(from)
-    .flatMap((r) => (r.kind === 'event' && r.event === event ? [r.values] : []));
-}
 
 void test('LED_ON, LED_OFF and LED_FLASH answer OK and send LED_CHANGED to every connection', async () => {
   await withTestbed({ model: 'hsm6' }, async (bed, client) => {
     const watcher = await bed.connect();
     expectStatus(await client.call(Command.LED_ON), 'OK');
-    await watcher.until(() => eventsOf(watcher, Event.LED_CHANGED).length === 1);
-    assert.equal(eventsOf(watcher, Event.LED_CHANGED)[0]?.['mode'], LedMode.ON);
+    await watcher.until(() => watcher.eventsOf(Event.LED_CHANGED).length === 1);
+    assert.equal(watcher.eventsOf(Event.LED_CHANGED)[0]?.['mode'], LedMode.ON);
     expectStatus(await client.call(Command.LED_OFF), 'OK');
     expectStatus(
       await client.call(Command.LED_FLASH, { on_ms: 200, off_ms: 0, num_flashes: 3 }),
       'OK',
     );
-    await watcher.until(() => eventsOf(watcher, Event.LED_CHANGED).length === 3);
-    const [, off, flash] = eventsOf(watcher, Event.LED_CHANGED);
+    await watcher.until(() => watcher.eventsOf(Event.LED_CHANGED).length === 3);
+    const [, off, flash] = watcher.eventsOf(Event.LED_CHANGED);
     assert.equal(off?.['mode'], LedMode.OFF);
     assert.deepEqual(
       [flash?.['mode'], flash?.['on_ms'], flash?.['off_ms'], flash?.['num_flashes']],
@@ -53,7 +46,7 @@ void test('LED_ON, LED_OFF and LED_FLASH answer OK and send LED_CHANGED to every
       'ERR_OUT_OF_RANGE',
     );
     // The sender gets the event too; a refused command sends none.
-    assert.equal(eventsOf(client, Event.LED_CHANGED).length, 3);
+    assert.equal(client.eventsOf(Event.LED_CHANGED).length, 3);
   });
 });
 
@@ -151,20 +144,20 @@ void test('SET_I2C_ADDRESS: address rules; a change answers first, then DEVICE_R
     const mark = client.received.length;
     const moved = await client.call(Command.SET_I2C_ADDRESS, { address: 0x62 });
     assert.deepEqual(moved.out, { reset: true });
-    await client.until(() => eventsOf(client, Event.DEVICE_RESET, mark).length === 1);
+    await client.until(() => client.eventsOf(Event.DEVICE_RESET, mark).length === 1);
     const after = client.received.slice(mark);
     const answerAt = after.findIndex((r) => r.kind === 'response');
     const resetAt = after.findIndex((r) => r.kind === 'event' && r.event === Event.DEVICE_RESET);
     assert.ok(answerAt >= 0 && answerAt < resetAt, 'the answer comes before DEVICE_RESET');
-    const reset = eventsOf(client, Event.DEVICE_RESET, mark)[0];
+    const reset = client.eventsOf(Event.DEVICE_RESET, mark)[0];
     assert.equal(reset?.['reason'], ResetReason.I2C_ADDRESS);
     // The reset erased the ephemeral key and the host's LED setting.
     expectStatus(
       await client.call(Command.SIGN_DIGEST, { slot: -1, digest: new Uint8Array(32) }),
       'ERR_NO_SUCH_SLOT',
     );
-    await client.until(() => eventsOf(client, Event.LED_CHANGED, mark).length === 1);
-    assert.equal(eventsOf(client, Event.LED_CHANGED, mark)[0]?.['mode'], LedMode.PATTERN);
+    await client.until(() => client.eventsOf(Event.LED_CHANGED, mark).length === 1);
+    assert.equal(client.eventsOf(Event.LED_CHANGED, mark)[0]?.['mode'], LedMode.PATTERN);
   });
 });
 
@@ -228,8 +221,8 @@ void test('WAIT_PERIMETER_EVENT: timeout, latch per connection, PERIMETER_EVENT,
     assert.equal(woke.out['channel'], 1);
     const stamp = woke.out['timestamp'] as number;
     assert.ok(Math.abs(stamp - Date.now() / 1000) < 5);
-    await other.until(() => eventsOf(other, Event.PERIMETER_EVENT).length === 1);
-    assert.deepEqual(eventsOf(other, Event.PERIMETER_EVENT)[0], {
+    await other.until(() => other.eventsOf(Event.PERIMETER_EVENT).length === 1);
+    assert.deepEqual(other.eventsOf(Event.PERIMETER_EVENT)[0], {
       channel: 1,
       timestamp: stamp,
       actions: PerimeterAction.NOTIFY,

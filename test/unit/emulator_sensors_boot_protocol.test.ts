@@ -29,12 +29,6 @@ import {
   type Testbed,
 } from './fixtures/token_device.ts';
 
-function eventsOf(client: RawClient, event: number): Record<string, unknown>[] {
-  return client.received.flatMap((r) =>
-    r.kind === 'event' && r.event === event ? [r.values] : [],
-  );
-}
-
 /** The boot partition of a testbed's device (the default `<state>/boot`). */
 function bootDir(bed: Testbed): string {
   return join(bed.dir, 'state', 'boot');
@@ -66,8 +60,8 @@ void test('taps: TAP_EVENT, latched WAIT_FOR_TAP, pending waits, sensitivity, re
     expectStatus(await client.call(Command.WAIT_FOR_TAP, { timeout_ms: 0 }), 'ERR_TIMEOUT');
     assert.equal(await simulateTap(policy, { axis: AccelAxis.X, direction: 1, forceG: 9 }), null);
     assert.ok(await simulateTap(policy, { axis: AccelAxis.Z, direction: -1, forceG: 2 }));
-    await client.until(() => eventsOf(client, Event.TAP_EVENT).length === 1);
-    assert.equal(eventsOf(client, Event.TAP_EVENT)[0]?.['z_tap_dir'], -1);
+    await client.until(() => client.eventsOf(Event.TAP_EVENT).length === 1);
+    assert.equal(client.eventsOf(Event.TAP_EVENT)[0]?.['z_tap_dir'], -1);
     const latched = await client.call(Command.WAIT_FOR_TAP, { timeout_ms: 0 });
     expectStatus(latched, 'OK');
     assert.deepEqual(
@@ -195,9 +189,7 @@ void test('supervised boot in developer mode: a changed file shows 4/2, a lost /
     assert.equal(policy.policy.state.supervisedBoot.lastCheck?.status, 'ok');
     await writeBoot(bed, { 'cmdline.txt': 'console=tty1 init=/bin/sh' });
     await simulateReboot(policy);
-    await client.until(() =>
-      eventsOf(client, Event.LED_CHANGED).some((e) => e['fatal_main'] === 4),
-    );
+    await client.until(() => client.eventsOf(Event.LED_CHANGED).some((e) => e['fatal_main'] === 4));
     assert.deepEqual(policy.policy.state.supervisedBoot.lastCheck?.failed, ['cmdline.txt']);
     expectStatus(await client.call(Command.GET_CPU_TEMP), 'ERR_DEVICE_HALTED');
     await policy.reset(ResetReason.FATAL); // the end of the fatal sequence (timer tested elsewhere)
@@ -293,8 +285,8 @@ void test('a reset keeps the device busy (ERR_BUSY) until DEVICE_RESET', async (
     assert.equal(answer.out['reset'], true);
     await new Promise((r) => setTimeout(r, 20));
     expectStatus(await client.call(Command.GET_CPU_TEMP), 'ERR_BUSY');
-    assert.equal(eventsOf(client, Event.DEVICE_RESET).length, 0, 'sent once it works again');
-    await client.until(() => eventsOf(client, Event.DEVICE_RESET).length === 1);
+    assert.equal(client.eventsOf(Event.DEVICE_RESET).length, 0, 'sent once it works again');
+    await client.until(() => client.eventsOf(Event.DEVICE_RESET).length === 1);
     expectStatus(await client.call(Command.GET_CPU_TEMP), 'OK');
   });
 });

@@ -4,6 +4,7 @@
  * (`<device socket>.control`, src/emulator/control/). Emulator-only: no device client reaches it.
  */
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { controlRequest } from '../emulator/control/client.js';
 import { CONTROL_LED_SECONDS, controlSocketPath } from '../emulator/control/protocol.js';
@@ -24,6 +25,7 @@ export const CONTROL_HELP = `simulation (through the control socket <socket>.con
   tap <axis><sign> [force]     a tap on x, y or z, e.g. z- or x+ 1.5 (force in g, default 3)
   accel <x> <y> <z>            an accelerometer reading in g (flat and still: 0 0 1)
   led [--seconds N]            the LED pattern and its timeline (█ on, · off, per 100 ms)
+  led --follow [--seconds N]   the LED as it goes, one cell per 100 ms (Ctrl-C, or N seconds)
   sim-status                   binding, LED, perimeter, monitors and power as the emulator sees them
 options of these: --socket PATH (the device socket, as above), --control PATH, --json`;
 
@@ -34,7 +36,11 @@ const OPTIONS = {
   seconds: { type: 'string' },
   none: { type: 'boolean' },
   reason: { type: 'string' },
+  follow: { type: 'boolean' },
 } as const;
+
+/** Longest `led --follow --seconds`, one day. */
+const FOLLOW_MAX_SECONDS = 86_400;
 
 /** Default force of `tap`, in g. */
 const DEFAULT_TAP_G = 3;
@@ -82,6 +88,7 @@ function request(
   values: {
     seconds?: string | undefined;
     none?: boolean | undefined;
+    follow?: boolean | undefined;
     reason?: string | undefined;
   },
 ): Record<string, unknown> {
@@ -94,6 +101,7 @@ function request(
   };
   if (values.seconds !== undefined && sub !== 'led')
     throw new UsageError('only led takes --seconds');
+  if (values.follow === true && sub !== 'led') throw new UsageError('only led takes --follow');
   if (values.none === true && sub !== 'move-host')
     throw new UsageError('only move-host takes --none');
   if (values.reason !== undefined && sub !== 'reboot')
@@ -127,6 +135,16 @@ function request(
       return { op: 'move-host', fingerprint: args[0] };
     case 'led': {
       want(0);
+      if (values.follow === true) {
+        if (values.seconds === undefined) return { op: 'led', follow: null };
+        const total = finite(values.seconds, '--seconds');
+        if (total < CONTROL_LED_SECONDS.min || total > FOLLOW_MAX_SECONDS) {
+          throw new UsageError(
+            `--seconds with --follow must be in ${CONTROL_LED_SECONDS.min}..${FOLLOW_MAX_SECONDS}`,
+          );
+        }
+        return { op: 'led', follow: total };
+      }
       if (values.seconds === undefined) return { op: 'led' };
       const seconds = finite(values.seconds, '--seconds');
       if (seconds < CONTROL_LED_SECONDS.min || seconds > CONTROL_LED_SECONDS.max) {
@@ -277,6 +295,51 @@ function printStatus(answer: Record<string, unknown>): void {
   );
 }
 
+/**
+ * `led --follow`: asks for the LED's next 100 ms ten times a second and prints one cell each,
+ * 5 s per line, with a line naming the pattern whenever it changes; until Ctrl-C, or for
+ * `seconds`.
+ */
+async function followLed(socket: string, seconds: number | undefined): Promise<void> {
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
+  };
+  process.once('SIGINT', stop);
+  const end = seconds === undefined ? Infinity : Date.now() + seconds * 1000;
+  let shown = '';
+  let cells = 0;
+  const out = process.stdout;
+  try {
+    while (!stopped && Date.now() < end) {
+      const tick = Date.now();
+      const answer = await controlRequest(socket, { op: 'led', seconds: CELL_MS / 1000 });
+      if (!answer.ok) throw new Error(`emulator led: ${answer.error}`);
+      const now = describeLed(record(answer['led']));
+      if (now !== shown) {
+        if (cells % CELLS_PER_LINE !== 0) out.write('\n');
+        out.write(`led: ${now}\n`);
+        shown = now;
+        cells = 0;
+      }
+      const timeline = record(answer['timeline']);
+      const intervals = Array.isArray(timeline['intervals'])
+        ? (timeline['intervals'] as { on: boolean; ms: number }[])
+        : [];
+      if (cells % CELLS_PER_LINE === 0) {
+        out.write(`${((cells * CELL_MS) / 1000).toFixed(1).padStart(5)}s `);
+      }
+      out.write(intervals.some((i) => i.on && i.ms > 0) ? '█' : '·');
+      cells += 1;
+      if (cells % CELLS_PER_LINE === 0) out.write('\n');
+      await sleep(Math.max(0, CELL_MS - (Date.now() - tick)));
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    if (cells % CELLS_PER_LINE !== 0) out.write('\n');
+  }
+}
+
 /** Runs one control command; resolves with the exit code. */
 export async function emulatorControlCommand(sub: string, argv: string[]): Promise<number> {
   // Negative numbers (temp -20) are arguments, not options.
@@ -293,6 +356,11 @@ export async function emulatorControlCommand(sub: string, argv: string[]): Promi
   );
   const body = request(sub, restored, values);
   const socket = resolve(values.control ?? controlSocketPath(values.socket ?? defaultSocketPath()));
+  if (body['follow'] !== undefined) {
+    const total = body['follow'];
+    await followLed(socket, typeof total === 'number' ? total : undefined);
+    return 0;
+  }
   const answer = await controlRequest(socket, body);
   if (!answer.ok) throw new Error(`emulator ${sub}: ${answer.error}`);
   if (values.json === true) {

@@ -326,6 +326,11 @@ void test('CLI: emulator run serves the control socket; led, sim-status, tamper,
     assert.match(moved.stdout, /accelerometer: 0 -1 0 g, sensitivity 50 50 50 %, taps 1/);
     const power = await cli('emulator', 'reboot', '--reason', 'power', '--socket', socket);
     assert.equal(power.code, 0, power.stderr);
+    const follow = await cli('emulator', 'led', '--follow', '--seconds', '1', '--socket', socket);
+    assert.equal(follow.code, 0, follow.stderr);
+    assert.match(follow.stdout, /^led: pattern DEVELOPER/mu);
+    const cells = /^\s+0\.0s ([█·]+)$/mu.exec(follow.stdout)?.[1] ?? '';
+    assert.ok(cells.length >= 5 && cells.length <= 11, follow.stdout);
     const json = await cli('emulator', 'sim-status', '--json', '--socket', socket);
     assert.equal((JSON.parse(json.stdout) as { ok: boolean }).ok, true);
 
@@ -343,6 +348,8 @@ void test('CLI: emulator run serves the control socket; led, sim-status, tamper,
         ['tap', 'z'],
         ['tap', 'z+', 'hard'],
         ['accel', '0', '0'],
+        ['tamper', '0', '--follow'],
+        ['led', '--follow', '--seconds', '0'],
       ].map(async (args) => ({ args, r: await cli('emulator', ...args, '--socket', socket) })),
     );
     for (const { args, r } of usage) assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -151,9 +151,14 @@ export class EmulatedDevice implements DeviceEngine {
     try {
       const context = await DeviceContext.load(spec, store);
       const emulated = new EmulatedDevice(context);
-      await openPolicy(context, { ...options, policyQuirks }, (event, payload) => {
-        emulated.#broadcast(event, payload);
-      });
+      await openPolicy(
+        context,
+        { ...options, policyQuirks },
+        (event, payload) => {
+          emulated.#broadcast(event, payload);
+        },
+        (error) => emulated.internalErrors.push(error),
+      );
       return emulated;
     } catch (error) {
       await store.close();

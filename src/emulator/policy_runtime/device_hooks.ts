@@ -49,6 +49,7 @@ export async function openPolicy(
   device: DeviceContext,
   options: PolicyOptions,
   broadcast: (event: number, payload: Uint8Array) => void,
+  failure: (error: unknown) => void = () => undefined,
 ): Promise<PolicyRuntime> {
   const bootDir = bootDirFor(device.store.dir, options.bootDir);
   const runtime = await PolicyRuntime.open({
@@ -69,6 +70,7 @@ export async function openPolicy(
     reset: () => {
       device.ephemeral = undefined; // a reset erases the ephemeral key
     },
+    failure,
   });
   return runtime;
 }

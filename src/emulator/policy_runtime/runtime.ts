@@ -80,6 +80,8 @@ export interface PolicyHooks {
   wipe(targets: readonly WipeTarget[]): Promise<void>;
   /** The device reset: forget what does not survive one (the ephemeral key). */
   reset(): void;
+  /** A change the runtime made by itself (the fatal-code reboot) failed: a bug or a disk fault. */
+  failure(error: unknown): void;
 }
 
 /** What a model operation did, for {@link PolicyRuntime.apply}. */
@@ -104,6 +106,7 @@ const noHooks: PolicyHooks = {
   event: () => undefined,
   wipe: () => Promise.resolve(),
   reset: () => undefined,
+  failure: () => undefined,
 };
 
 function isWipeList(value: unknown): value is readonly WipeTarget[] {
@@ -381,7 +384,9 @@ export class PolicyRuntime {
       () => {
         this.#fatalTimer = undefined;
         this.#fatalAt = undefined;
-        this.reset(ResetReason.FATAL).catch(() => undefined);
+        this.reset(ResetReason.FATAL).catch((error: unknown) => {
+          this.#hooks.failure(error);
+        });
       },
       Math.max(0, at - this.policy.env.now()),
     );

@@ -1,8 +1,8 @@
 /**
  * The emulated firmware: its version string must parse, and the quirks asked for must be known
  * issues of that model and version (src/firmware) that the policy model can reproduce
- * (policy/quirks.ts). Issues the emulator only reports (host-side timeouts, LED timing) are
- * refused by name, so a test never believes it reproduces what it does not.
+ * (policy/quirks.ts). Issues the emulator only reports (the wallet-removal timeout, the
+ * shutdown timestamp) are refused by name, so a test never believes it reproduces what it does not.
  *
  * @packageDocumentation
  */

@@ -11,12 +11,13 @@ import {
   Command,
   Event,
   KeyType,
+  LedMode,
   LedPattern,
   PerimeterAction,
   ResetReason,
   SupbootPolicy,
 } from '../../src/protocol/constants.generated.ts';
-import { ledView } from '../../src/emulator/policy/index.ts';
+import { endLedOverride, ledView, settleLed } from '../../src/emulator/policy/index.ts';
 import {
   simulateAcceleration,
   simulateReboot,
@@ -327,4 +328,40 @@ void test('quirk #159: generated key pairs are gone after a reboot; factory keys
       },
     );
   }
+});
+
+void test('quirk #114: the LED goes dark after a perimeter action change', async () => {
+  await withTestbed(
+    { model: 'scm', firmware: '00.00.51beta', quirks: ['perimeter-action-led-off'] },
+    async (bed, client) => {
+      expectStatus(
+        await client.call(Command.SET_PERIMETER_EVENT_ACTION, {
+          channel: 1,
+          actions: PerimeterAction.NOTIFY,
+        }),
+        'OK',
+      );
+      await client.until(() => client.eventsOf(Event.LED_CHANGED).length === 1);
+      assert.equal(client.eventsOf(Event.LED_CHANGED)[0]?.['mode'], LedMode.OFF);
+      const state = bed.device.policy.policy.state;
+      const since = state.led.override?.since ?? -1;
+      // What the timer does a minute later (PERIMETER_LED_OFF_MS): the pattern comes back.
+      await bed.device.policy.apply((p) => {
+        endLedOverride(p, since);
+        settleLed(p);
+        return undefined;
+      });
+      assert.equal(ledView(state).pattern, LedPattern.DEVELOPER);
+      // The runtime's delayed step runs, and a failure in it is recorded, not thrown.
+      let ran = false;
+      bed.device.policy.later(10, () => {
+        ran = true;
+        return Promise.reject(new Error('disk gone'));
+      });
+      await new Promise((r) => setTimeout(r, 60));
+      assert.equal(ran, true);
+      assert.equal(bed.device.internalErrors.length, 1);
+      bed.device.internalErrors.length = 0; // the testbed checks that none is left
+    },
+  );
 });

@@ -1,5 +1,5 @@
 /** Perimeter (tamper) commands, served by the device policies (../policy/). */
-import { Command, ResetReason } from '../../protocol/constants.generated.js';
+import { Command } from '../../protocol/constants.generated.js';
 import {
   clearPerimeterEvents,
   getPerimeterDetectInfo,
@@ -10,7 +10,7 @@ import {
   type PerimeterEventRecord,
   type Policy,
 } from '../policy/index.js';
-import { PERIMETER_RESET_BUSY_MS } from '../policy_runtime/runtime.js';
+import { afterPerimeterAction } from '../policy_runtime/perimeter_quirks.js';
 import { field, type Handler, type HandlerTable } from './types.js';
 
 /** A tuning setter: numeric fields handed to a model operation that returns nothing. */
@@ -36,13 +36,7 @@ export const policyPerimeterHandlers: HandlerTable = new Map<number, Handler>([
       const channel = field.num(req, 'channel');
       const actions = field.num(req, 'actions');
       await d.policy.apply((p) => setPerimeterEventAction(p, channel, actions));
-      if (d.policy.resetsOnPerimeterAction()) {
-        // Firmware quirk #99: the device answers, then resets and is busy for 10 s.
-        await d.policy.reset(ResetReason.PERIMETER_ACTION, undefined, {
-          busyMs: PERIMETER_RESET_BUSY_MS,
-          afterAnswer: true,
-        });
-      }
+      await afterPerimeterAction(d.policy);
       return {};
     },
   ],

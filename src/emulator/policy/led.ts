@@ -146,6 +146,36 @@ export function ledOff(policy: Policy): void {
   override(policy, 'off');
 }
 
+/**
+ * Quirk #114 (SCM beta): setting perimeter actions leaves the LED dark for about a minute. The
+ * device turns it off as a host LED_OFF would; {@link endLedOverride} gives the pattern back.
+ *
+ * @example
+ * ```ts
+ * const since = darkenLed(policy);
+ * // a minute later
+ * endLedOverride(policy, since);
+ * ```
+ * @returns The override's start time, to end exactly this one later.
+ */
+export function darkenLed(policy: Policy): number {
+  override(policy, 'off');
+  return policy.state.led.override?.since ?? policy.env.now();
+}
+
+/**
+ * Ends the LED override that started at `since`, if it still stands (a later LED command, a
+ * status change or a reset has replaced it otherwise).
+ *
+ * @example
+ * ```ts
+ * endLedOverride(policy, since);
+ * ```
+ */
+export function endLedOverride(policy: Policy, since: number): void {
+  if (policy.state.led.override?.since === since) policy.state.led.override = null;
+}
+
 /** Sets the host's LED setting, from now until the device's own pattern changes or a reset. */
 function override(
   policy: Policy,

@@ -17,6 +17,8 @@ export const POLICY_QUIRKS = {
   'manifest-separator-lost': 'supervised-boot manifest names merge at 1 KB chunk boundaries',
   /** #99: SET_PERIMETER_EVENT_ACTION resets the device, which is busy for 10 s. */
   'perimeter-action-resets': 'setting perimeter actions resets the device (busy for 10 s)',
+  /** #114: after SET_PERIMETER_EVENT_ACTION the LED stays dark for about a minute. */
+  'perimeter-action-led-off': 'the LED stays dark for a minute after setting perimeter actions',
   /** #126: no supervised-boot policy call; a failure in production destroys the keys. */
   'supboot-policy-unimplemented': 'no supervised-boot policy; production failures self-destruct',
   /** Alpha LED table: 4 (no sub) for low battery, 22/9 for a failed boot file. */

@@ -15,7 +15,6 @@ import type { ModelName } from '../models.js';
 import {
   createPolicy,
   fatalRebootAt,
-  hasQuirk,
   isPolicyQuirk,
   perimeterEventsAfter,
   policyErrorStatus,
@@ -39,8 +38,6 @@ import { loadPolicyState, savePolicyState, type LoadedPolicyState } from './pers
 
 /** Store setting that records that a policy file was written for this device. */
 const SETTING_POLICY_PERSISTED = 'policy.persisted';
-/** How long the device is busy after SET_PERIMETER_EVENT_ACTION with quirk #99 (ms). */
-export const PERIMETER_RESET_BUSY_MS = 10_000;
 /** Resets at which the host boots, so supervised boot checks the manifest. */
 const HOST_BOOTS: ReadonlySet<ResetReason> = new Set<ResetReason>([
   ResetReason.POWER_ON,
@@ -135,6 +132,7 @@ export class PolicyRuntime {
   /** Monotonic time (performance.now) until which a reset keeps the device busy. */
   #busyUntil = 0;
   #busyTimer: NodeJS.Timeout | undefined;
+  readonly #timers = new Set<NodeJS.Timeout>();
   #fatalTimer: NodeJS.Timeout | undefined;
   #fatalAt: number | undefined;
   #closed = false;
@@ -287,11 +285,19 @@ export class PolicyRuntime {
   }
 
   /**
-   * SET_PERIMETER_EVENT_ACTION's side effect on firmware with quirk #99: the device resets
-   * after answering and stays busy for {@link PERIMETER_RESET_BUSY_MS}.
+   * Runs `fn` after `ms` (a device-side delay such as quirk #114's dark LED); forgotten when
+   * the runtime closes. A failure is reported like the fatal-code reboot's.
    */
-  resetsOnPerimeterAction(): boolean {
-    return hasQuirk(this.policy.state, 'perimeter-action-resets');
+  later(ms: number, fn: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (this.#closed) return;
+      fn().catch((error: unknown) => {
+        this.#hooks.failure(error);
+      });
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
   }
 
   /** A connection completed HELLO: its perimeter and tap latches start empty. */
@@ -355,6 +361,8 @@ export class PolicyRuntime {
     this.#closed = true;
     if (this.#fatalTimer !== undefined) clearTimeout(this.#fatalTimer);
     if (this.#busyTimer !== undefined) clearTimeout(this.#busyTimer);
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     this.#fatalTimer = undefined;
     this.#busyTimer = undefined;
     await this.#saving.catch(() => undefined);

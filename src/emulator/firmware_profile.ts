@@ -27,8 +27,7 @@ export type QuirkRequest = 'all' | readonly string[];
 export function resolveQuirks(spec: ModelSpec, request: QuirkRequest | undefined): PolicyQuirk[] {
   let known: string[];
   try {
-    parseFirmwareVersion(spec.firmware);
-    known = knownQuirks(spec.model, spec.firmware);
+    known = knownQuirks(spec.model, parseFirmwareVersion(spec.firmware));
   } catch (error) {
     if (error instanceof FirmwareError) {
       throw new RangeError(`firmware '${spec.firmware}': ${error.message}`);

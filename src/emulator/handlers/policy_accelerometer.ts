@@ -2,24 +2,14 @@
 import { Command } from '../../protocol/constants.generated.js';
 import {
   getAccelerometerData,
+  requireAccelerometer,
   setTapSensitivity,
-  type AxisData,
   type TapRecord,
 } from '../policy/index.js';
-import { tapFields } from '../policy_runtime/change_events.js';
+import { axisFields } from '../policy_runtime/change_events.js';
 import { field, type Handler, type HandlerTable } from './types.js';
 
-function axes(data: readonly AxisData[]): Record<string, number> {
-  const [x, y, z] = data;
-  return {
-    x_g: x?.g ?? 0,
-    x_tap_dir: x?.tapDir ?? 0,
-    y_g: y?.g ?? 0,
-    y_tap_dir: y?.tapDir ?? 0,
-    z_g: z?.g ?? 0,
-    z_tap_dir: z?.tapDir ?? 0,
-  };
-}
+const tapAnswer = (t: TapRecord): Record<string, number> => axisFields(t.g, t.dirs);
 
 export const policyAccelerometerHandlers: HandlerTable = new Map<number, Handler>([
   [
@@ -37,15 +27,23 @@ export const policyAccelerometerHandlers: HandlerTable = new Map<number, Handler
   [
     Command.WAIT_FOR_TAP,
     (d, req, context) => {
-      // Refusals (halted, no accelerometer) come first, as for any other command.
-      getAccelerometerData(d.policy.policy);
+      requireAccelerometer(d.policy.policy);
       const got = d.policy.waitForTap(
         context.connectionId,
         field.num(req, 'timeout_ms'),
         context.signal,
       );
-      return got instanceof Promise ? got.then((t: TapRecord) => tapFields(t)) : tapFields(got);
+      return got instanceof Promise ? got.then(tapAnswer) : tapAnswer(got);
     },
   ],
-  [Command.GET_ACCELEROMETER_DATA, (d) => axes(getAccelerometerData(d.policy.policy))],
+  [
+    Command.GET_ACCELEROMETER_DATA,
+    (d) => {
+      const data = getAccelerometerData(d.policy.policy);
+      return axisFields(
+        data.map((a) => a.g),
+        data.map((a) => a.tapDir),
+      );
+    },
+  ],
 ]);

@@ -23,7 +23,16 @@ export interface AxisData {
   tapDir: number;
 }
 
-function requireAccelerometer(policy: Policy): void {
+/**
+ * The refusals of every accelerometer command: a halted device, a model without one.
+ *
+ * @example
+ * ```ts
+ * requireAccelerometer(policy); // before a wait starts
+ * ```
+ * @throws PolicyError `ERR_DEVICE_HALTED`, `ERR_UNSUPPORTED_MODEL`.
+ */
+export function requireAccelerometer(policy: Policy): void {
   assertAllowed(policy.state, 'device');
   if (!hasFeature(policy.state, Feature.ACCELEROMETER)) {
     throw new PolicyError('ERR_UNSUPPORTED_MODEL', `${policy.state.model} has no accelerometer`);

@@ -199,11 +199,11 @@ export function bootManifest(policy: Policy): string[] {
   return chunks.join('').split(' ');
 }
 
-/** The fatal code of a failed check. */
+/** The fatal code of a failed check: 22/9 for the process (and, on alpha, for a file), else 4/2. */
 function failureDisplay(state: PolicyState, status: BootCheck['status']): FatalDisplay {
-  const fileCode = hasQuirk(state, 'led-alpha-codes') ? [22, 9] : [4, 2];
-  const [main, sub] = status === 'process-failed' ? [22, 9] : fileCode;
-  return { main: main ?? 4, sub: sub ?? 2, cause: 'supervised-boot' };
+  return status === 'process-failed' || hasQuirk(state, 'led-alpha-codes')
+    ? { main: 22, sub: 9, cause: 'supervised-boot' }
+    : { main: 4, sub: 2, cause: 'supervised-boot' };
 }
 
 /**

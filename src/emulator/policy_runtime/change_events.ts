@@ -7,7 +7,7 @@
  */
 import { Event } from '../../protocol/constants.generated.js';
 import { encodeEvent } from '../../protocol/payload_codec.js';
-import { ledView, type Policy, type TapRecord } from '../policy/index.js';
+import { ledView, type Policy } from '../policy/index.js';
 
 /** An encoded event: code and payload. */
 export type EncodedEvent = readonly [number, Uint8Array];
@@ -37,21 +37,22 @@ export function markChange(policy: Policy): ChangeMark {
 }
 
 /**
- * The TAP_EVENT (and WAIT_FOR_TAP) fields of a tap.
+ * The per-axis fields of TAP_EVENT, WAIT_FOR_TAP and GET_ACCELEROMETER_DATA: g and tap
+ * direction for x, y and z.
  *
  * @example
  * ```ts
- * encodeEvent(Event.TAP_EVENT, tapFields(tap));
+ * encodeEvent(Event.TAP_EVENT, axisFields(tap.g, tap.dirs));
  * ```
  */
-export function tapFields(t: TapRecord): Record<string, number> {
+export function axisFields(g: readonly number[], dirs: readonly number[]): Record<string, number> {
   return {
-    x_g: t.g[0] ?? 0,
-    x_tap_dir: t.dirs[0] ?? 0,
-    y_g: t.g[1] ?? 0,
-    y_tap_dir: t.dirs[1] ?? 0,
-    z_g: t.g[2] ?? 0,
-    z_tap_dir: t.dirs[2] ?? 0,
+    x_g: g[0] ?? 0,
+    x_tap_dir: dirs[0] ?? 0,
+    y_g: g[1] ?? 0,
+    y_tap_dir: dirs[1] ?? 0,
+    z_g: g[2] ?? 0,
+    z_tap_dir: dirs[2] ?? 0,
   };
 }
 
@@ -116,6 +117,8 @@ export function changeEvents(
     ]);
   }
   const taps = s.accel.taps.filter((t) => t.seq >= before.tapSeq);
-  for (const t of taps) events.push([Event.TAP_EVENT, encodeEvent(Event.TAP_EVENT, tapFields(t))]);
+  for (const t of taps) {
+    events.push([Event.TAP_EVENT, encodeEvent(Event.TAP_EVENT, axisFields(t.g, t.dirs))]);
+  }
   return { events, perimeter: fresh.length > 0, taps: taps.length > 0 };
 }

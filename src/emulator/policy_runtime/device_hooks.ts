@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { SETTING_DESTROYED, type DeviceContext } from '../device_context.js';
-import type { PolicyVariant, WipeTarget } from '../policy/index.js';
+import type { PolicyQuirk, PolicyVariant, WipeTarget } from '../policy/index.js';
 import { bootDirFor, checkBootFiles } from './boot_files.js';
 import { PolicyRuntime } from './runtime.js';
 
@@ -24,7 +24,7 @@ export interface PolicyOptions {
    * Firmware quirks to reproduce, by name (src/emulator/policy/quirks.ts), already checked
    * against the firmware (EmulatedDevice.open resolves its `quirks` option to this). Default none.
    */
-  policyQuirks?: readonly string[];
+  policyQuirks?: readonly PolicyQuirk[];
   /** How long a reset keeps the device busy (ERR_BUSY), in ms. Default 0. */
   resetMs?: number;
   /** The boot partition supervised boot signs and checks; default `<state dir>/boot`. */

@@ -15,7 +15,6 @@ import type { ModelName } from '../models.js';
 import {
   createPolicy,
   fatalRebootAt,
-  isPolicyQuirk,
   perimeterEventsAfter,
   policyErrorStatus,
   reboot,
@@ -24,6 +23,7 @@ import {
   type BootCheck,
   type HostIdentity,
   type PerimeterEventRecord,
+  type PolicyQuirk,
   type Policy,
   type PolicyState,
   type PolicyVariant,
@@ -33,6 +33,7 @@ import {
 import type { DeviceStore } from '../store/index.js';
 import { changeEvents, markChange, resetEvent } from './change_events.js';
 import { hostIdentity } from './host_identity.js';
+import { DeviceTimers } from './device_timers.js';
 import { LatchedWaits } from './latched_waits.js';
 import { loadPolicyState, savePolicyState, type LoadedPolicyState } from './persist.js';
 
@@ -57,8 +58,8 @@ export interface PolicyRuntimeOptions {
   host?: string | null;
   /** Variant choices (EDU, temperature); used for a device fresh from the factory only. */
   variant?: Partial<PolicyVariant>;
-  /** Firmware quirks to reproduce (quirks.ts names); applied at every start. Default none. */
-  quirks?: readonly string[];
+  /** Firmware quirks to reproduce; applied at every start. Default none. */
+  quirks?: readonly PolicyQuirk[];
   /** How long a reset keeps the device busy (ERR_BUSY), in ms; default 0. */
   resetMs?: number;
   /** The boot partition directory (supervised boot). */
@@ -131,11 +132,11 @@ export class PolicyRuntime {
   readonly #bootCheck: ((state: PolicyState) => Promise<BootCheck>) | undefined;
   /** Monotonic time (performance.now) until which a reset keeps the device busy. */
   #busyUntil = 0;
-  #busyTimer: NodeJS.Timeout | undefined;
-  readonly #timers = new Set<NodeJS.Timeout>();
-  #fatalTimer: NodeJS.Timeout | undefined;
+  readonly #timers = new DeviceTimers((error) => {
+    this.#hooks.failure(error);
+  });
+  /** Clock time of the scheduled fatal-code reboot, if one is scheduled. */
   #fatalAt: number | undefined;
-  #closed = false;
 
   private constructor(
     policy: Policy,
@@ -180,9 +181,6 @@ export class PolicyRuntime {
    */
   static async open(options: PolicyRuntimeOptions): Promise<PolicyRuntime> {
     const { store } = options;
-    const quirks = [...(options.quirks ?? [])];
-    const unknown = quirks.find((q) => !isPolicyQuirk(q));
-    if (unknown !== undefined) throw new RangeError(`unknown firmware quirk '${unknown}'`);
     const resetMs = options.resetMs ?? 0;
     if (!Number.isInteger(resetMs) || resetMs < 0 || resetMs > 600_000) {
       throw new RangeError('resetMs must be an integer in 0..600000');
@@ -192,7 +190,7 @@ export class PolicyRuntime {
     if (loaded.origin === 'fresh' && options.variant) {
       Object.assign(loaded.state.variant, options.variant);
     }
-    loaded.state.variant.quirks = quirks;
+    loaded.state.variant.quirks = [...(options.quirks ?? [])];
     const env = { now: options.now ?? Date.now, random: systemRandom };
     const policy = createPolicy(loaded.state, env);
     const host = await hostIdentity(store.dir, options.host, systemRandom);
@@ -284,20 +282,9 @@ export class PolicyRuntime {
     );
   }
 
-  /**
-   * Runs `fn` after `ms` (a device-side delay such as quirk #114's dark LED); forgotten when
-   * the runtime closes. A failure is reported like the fatal-code reboot's.
-   */
+  /** Runs `fn` after `ms` (a device-side delay such as quirk #114's dark LED) until close. */
   later(ms: number, fn: () => Promise<void>): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (this.#closed) return;
-      fn().catch((error: unknown) => {
-        this.#hooks.failure(error);
-      });
-    }, ms);
-    timer.unref();
-    this.#timers.add(timer);
+    this.#timers.later(ms, fn);
   }
 
   /** A connection completed HELLO: its perimeter and tap latches start empty. */
@@ -347,24 +334,14 @@ export class PolicyRuntime {
       return;
     }
     this.#busyUntil = Math.max(this.#busyUntil, performance.now() + ms);
-    if (this.#busyTimer !== undefined) clearTimeout(this.#busyTimer);
-    const timer = setTimeout(() => {
-      this.#busyTimer = undefined;
-      if (!this.#closed) this.#hooks.event(event, payload);
-    }, ms);
-    timer.unref();
-    this.#busyTimer = timer;
+    this.#timers.set('busy', ms, () => {
+      this.#hooks.event(event, payload);
+    });
   }
 
   /** Stops the timers and waits for the last save. */
   async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#fatalTimer !== undefined) clearTimeout(this.#fatalTimer);
-    if (this.#busyTimer !== undefined) clearTimeout(this.#busyTimer);
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    this.#fatalTimer = undefined;
-    this.#busyTimer = undefined;
+    this.#timers.close();
     await this.#saving.catch(() => undefined);
   }
 
@@ -382,24 +359,17 @@ export class PolicyRuntime {
 
   /** Schedules the reboot that ends an SCM fatal code (reason FATAL). */
   #scheduleFatal(): void {
-    const at = this.#closed ? undefined : fatalRebootAt(this.policy.state);
+    const at = fatalRebootAt(this.policy.state);
     if (at === this.#fatalAt) return;
-    if (this.#fatalTimer !== undefined) clearTimeout(this.#fatalTimer);
-    this.#fatalTimer = undefined;
     this.#fatalAt = at;
-    if (at === undefined) return;
-    const timer = setTimeout(
-      () => {
-        this.#fatalTimer = undefined;
-        this.#fatalAt = undefined;
-        this.reset(ResetReason.FATAL).catch((error: unknown) => {
-          this.#hooks.failure(error);
-        });
-      },
-      Math.max(0, at - this.policy.env.now()),
-    );
-    timer.unref();
-    this.#fatalTimer = timer;
+    if (at === undefined) {
+      this.#timers.cancel('fatal');
+      return;
+    }
+    this.#timers.set('fatal', Math.max(0, at - this.policy.env.now()), () => {
+      this.#fatalAt = undefined;
+      return this.reset(ResetReason.FATAL);
+    });
   }
 
   /** The state directory (its host salt names this device's storage). */
